@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The record layout shared by the BPF program (httptop.bpf.c) and user space
+ * (source/capture/decode.ts mirrors it byte for byte). Plain C types only, every
+ * field naturally aligned, no implicit padding: the TypeScript decoder reads
+ * fixed offsets.
+ */
+#ifndef HTTPTOP_H
+#define HTTPTOP_H
+
+/*
+ * Bytes of payload copied per syscall. 4 KiB holds the request or status line
+ * and the whole header block of nearly all real messages (browsers send 0.5-2
+ * KiB of headers; nginx's default header buffer is 1 KiB, growing to 8 KiB for
+ * rare large ones) while a 1 MB body costs one 4 KiB copy per syscall, not a
+ * copy of the body. Bodies are framed by byte counts, which are always exact:
+ * `bytes` is what the syscall really moved, `captured` what was copied.
+ */
+#define HTTPTOP_CAPTURE_BYTES 4096
+
+/* At most this many iovecs are read from readv/writev/recvmsg/sendmsg. */
+#define HTTPTOP_MAX_IOV 8
+
+#define HTTPTOP_COMM_LEN 16
+
+enum httptop_record_kind {
+	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced TCP socket */
+	HTTPTOP_RECORD_CLOSE = 2, /* close() of a socket that carried HTTP */
+};
+
+enum httptop_direction {
+	HTTPTOP_EGRESS = 0,  /* the process wrote (write, writev, sendto, sendmsg, sendfile) */
+	HTTPTOP_INGRESS = 1, /* the process read (read, readv, recvfrom, recvmsg) */
+};
+
+/* Which syscall produced a data record, for statistics and tests. */
+enum httptop_syscall {
+	HTTPTOP_SYS_READ = 0,
+	HTTPTOP_SYS_READV = 1,
+	HTTPTOP_SYS_RECVFROM = 2,
+	HTTPTOP_SYS_RECVMSG = 3,
+	HTTPTOP_SYS_WRITE = 4,
+	HTTPTOP_SYS_WRITEV = 5,
+	HTTPTOP_SYS_SENDTO = 6,
+	HTTPTOP_SYS_SENDMSG = 7,
+	HTTPTOP_SYS_SENDFILE = 8,
+	HTTPTOP_SYS_CLOSE = 9,
+};
+
+/* How a connection was first seen: the role hint of its owner. */
+enum httptop_origin {
+	HTTPTOP_ORIGIN_UNKNOWN = 0,  /* open before httptop started, or missed */
+	HTTPTOP_ORIGIN_ACCEPTED = 1, /* accept/accept4 returned it: a server side */
+	HTTPTOP_ORIGIN_CONNECTED = 2, /* connect() on it: a client side */
+};
+
+/*
+ * Kernel counters, one slot each in a per-CPU array that user space sums.
+ * Every record that could not be delivered whole is counted here.
+ */
+enum httptop_counter {
+	HTTPTOP_CTR_RECORDS = 0,        /* records submitted to the ring buffer */
+	HTTPTOP_CTR_RINGBUF_DROPS = 1,  /* records lost: ring buffer full */
+	HTTPTOP_CTR_TRUNCATED = 2,      /* records whose copy holds fewer bytes than moved */
+	HTTPTOP_CTR_READ_FAULTS = 3,    /* user memory that could not be read */
+	HTTPTOP_CTR_CONNS = 4,          /* TCP connections that got state */
+	HTTPTOP_CTR_SKIPPED_CHUNKS = 5, /* chunks on not-yet-HTTP connections that were not HTTP */
+	HTTPTOP_CTR_NOT_HTTP_CONNS = 6, /* connections recognised as another protocol (TLS, HTTP/2) */
+	HTTPTOP_CTR_ARGS_FULL = 7,      /* syscalls missed: the in-flight argument map was full */
+	HTTPTOP_CTR_FILTERED_CONNS = 8, /* connections ignored by --pid/--comm/--port */
+	HTTPTOP_CTR_MAX = 9,
+};
+
+/*
+ * A data or close record. A data record is followed by `captured` payload
+ * bytes; the ring buffer record is sized to what was copied.
+ */
+struct httptop_record {
+	__u8 kind;      /* enum httptop_record_kind */
+	__u8 direction; /* enum httptop_direction */
+	__u8 syscall;   /* enum httptop_syscall */
+	__u8 origin;    /* enum httptop_origin */
+	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 local_port;
+	__u16 remote_port;
+	__u16 flags;    /* reserved, zero */
+	__u32 tgid;     /* process id */
+	__u32 tid;      /* thread id */
+	__s32 fd;
+	__u64 conn_id;  /* unique per connection for this load of the program */
+	__u64 ts_enter_ns; /* CLOCK_MONOTONIC at syscall entry */
+	__u64 ts_exit_ns;  /* CLOCK_MONOTONIC at syscall exit */
+	__u32 bytes;    /* bytes the syscall really moved (its return value) */
+	__u32 captured; /* payload bytes that follow this header */
+	__u8 local_addr[16];  /* IPv4 in the first 4 bytes, or IPv6 */
+	__u8 remote_addr[16];
+	char comm[HTTPTOP_COMM_LEN];
+};
+
+#define HTTPTOP_RECORD_HEADER_BYTES 104
+
+#endif /* HTTPTOP_H */

@@ -1,0 +1,54 @@
+// Typed capture events: what source/capture/decode.ts makes of the raw ring
+// buffer records laid out in bpf/httptop.h. The HTTP layer sees only these.
+
+export type Direction = 'egress' | 'ingress';
+
+/** How the connection was first seen by the kernel side. */
+export type ConnectionOrigin = 'unknown' | 'accepted' | 'connected';
+
+export type Endpoint = {
+	readonly address: string; // "127.0.0.1" or "::1"; "" when unknown
+	readonly port: number;
+};
+
+export type DataEvent = {
+	readonly kind: 'data';
+	readonly connId: number; // unique per connection while one tracer runs
+	readonly pid: number; // process id (the kernel's tgid)
+	readonly tid: number; // thread id
+	readonly fd: number;
+	readonly comm: string; // raw thread name from the kernel: hostile, sanitise before display
+	readonly origin: ConnectionOrigin;
+	readonly direction: Direction;
+	readonly syscall: string; // "read", "writev", "sendfile", ...
+	readonly local: Endpoint;
+	readonly remote: Endpoint;
+	readonly tsEnterNs: number; // CLOCK_MONOTONIC nanoseconds at syscall entry
+	readonly tsExitNs: number; // CLOCK_MONOTONIC nanoseconds at syscall exit
+	readonly bytes: number; // what the syscall really moved: always exact
+	readonly data: Uint8Array; // the first `data.length` <= bytes of them
+};
+
+export type CloseEvent = {
+	readonly kind: 'close';
+	readonly connId: number;
+	readonly pid: number;
+	readonly tid: number;
+	readonly fd: number;
+	readonly tsNs: number;
+};
+
+export type CaptureEvent = DataEvent | CloseEvent;
+
+/** Kernel counters (bpf/httptop.h enum httptop_counter), summed over CPUs. */
+export type KernelCounters = {
+	readonly records: number;
+	readonly ringbufDrops: number;
+	readonly truncated: number;
+	readonly readFaults: number;
+	readonly conns: number;
+	readonly skippedChunks: number;
+	readonly notHttpConns: number;
+	readonly argsFull: number;
+	readonly filteredConns: number;
+};

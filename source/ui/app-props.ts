@@ -1,0 +1,16 @@
+// What the CLI hands the live view. The view knows exchanges only through the
+// source and the aggregator, never the kernel.
+
+import type {Aggregator, ViewOptions} from '../aggregate/types.js';
+import type {ExchangeSource} from '../pipeline/exchange-source.js';
+
+export type AppProps = {
+	readonly source: ExchangeSource;
+	readonly aggregator: Aggregator;
+	readonly initialView: ViewOptions;
+	readonly intervalMs: number; // refresh period (-d SECONDS)
+	readonly color: boolean; // false with --no-color or NO_COLOR
+	readonly showQuery: boolean; // --show-query: query strings may be displayed
+	readonly hostname: string;
+	readonly now?: () => number; // epoch ms; tests pass a fixed clock
+};
