@@ -1,0 +1,620 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * httptop's kernel side: syscall tracepoints only (no kprobes), so it loads on
+ * kernels without CONFIG_KPROBES and behaves the same on x86_64 and arm64.
+ *
+ * It does the work that saves work: it classifies file descriptors (only TCP
+ * sockets are followed), recognises connections that are not HTTP/1.x and
+ * stops following them, applies the --pid/--comm/--port selection once per
+ * connection, and counts everything it cannot deliver. Parsing is user space's.
+ */
+#include "core.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "httptop.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+_Static_assert(HTTPTOP_CAPTURE_BYTES == 4096, "the verifier masks below (4095, 8191) assume a 4 KiB cap");
+
+/* knobs set by the loader before load */
+const volatile __u32 self_tgid = 0;          /* httptop's own process: never traced */
+const volatile bool noop = false;            /* benchmark floor: every program returns at once */
+const volatile bool filter_tgids_on = false; /* follow only tgids in filter_tgids */
+const volatile bool filter_comms_on = false; /* follow only comms in filter_comms */
+const volatile bool filter_ports_on = false; /* follow only ports in filter_ports */
+const volatile __u64 wakeup_bytes = 1 << 20; /* wake the consumer early past this backlog */
+
+/* ring buffer of struct httptop_record + payload; size set by the loader */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 32 << 20);
+} records SEC(".maps");
+
+/* counter index -> per-CPU count (enum httptop_counter) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HTTPTOP_CTR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+enum conn_state {
+	CONN_UNKNOWN = 0,  /* not yet seen to carry HTTP/1.x */
+	CONN_HTTP = 1,     /* every chunk is delivered */
+	CONN_NOT_HTTP = 2, /* another protocol: nothing is delivered */
+	CONN_IGNORED = 3,  /* excluded by the selection filters */
+};
+
+/* a connection's first chunks decide; pre-existing ones get this many tries */
+#define UNKNOWN_CHUNKS_BEFORE_GIVING_UP 4096
+
+struct conn_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct conn {
+	__u64 id;
+	__u32 state;       /* enum conn_state */
+	__u32 unknown_chunks;
+	__u8 origin;       /* enum httptop_origin */
+	__u8 pad;
+	__u16 family;
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	char comm[HTTPTOP_COMM_LEN];
+};
+
+/* {tgid, fd} -> connection state; LRU so that exited processes cannot fill it */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, struct conn);
+} conns SEC(".maps");
+
+enum args_kind {
+	ARGS_BUF = 0,      /* one buffer: read, write, recvfrom, sendto */
+	ARGS_IOV = 1,      /* an iovec array: readv, writev, recvmsg, sendmsg */
+	ARGS_SENDFILE = 2, /* bytes only */
+	ARGS_CONNECT = 3,  /* connect(): the fd, to create the connection at exit */
+};
+
+struct inflight {
+	__u64 ts_enter_ns;
+	__u64 ptr;    /* buffer or iovec array */
+	__u32 len;    /* buffer length or iovec count */
+	__s32 fd;
+	__u8 kind;    /* enum args_kind */
+	__u8 syscall; /* enum httptop_syscall */
+	__u8 direction;
+	__u8 pad[5];
+};
+
+/* pid_tgid -> arguments saved at syscall entry, consumed and deleted at exit */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+/* selection filters, read once per new connection */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[HTTPTOP_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u16);
+	__type(value, __u8);
+} filter_ports SEC(".maps");
+
+/* a record under construction: too big for the 512-byte stack */
+struct record_buf {
+	struct httptop_record hdr;
+	/* three times the cap: room for any masked offset plus any masked size, as the verifier sees them */
+	__u8 data[3 * HTTPTOP_CAPTURE_BYTES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct record_buf);
+} scratch SEC(".maps");
+
+/* source of connection ids */
+__u64 next_conn_id = 0;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* find the struct sock behind fd if it is a TCP (IPv4/IPv6 stream) socket */
+static __always_inline struct sock *tcp_sock_of(__s32 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+	struct sock *sk;
+	unsigned short family;
+
+	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, type) != SOCK_STREAM)
+		return NULL;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	return sk;
+}
+
+static __always_inline bool selected(struct conn *c, __u32 tgid)
+{
+	if (filter_tgids_on && !bpf_map_lookup_elem(&filter_tgids, &tgid))
+		return false;
+	if (filter_comms_on && !bpf_map_lookup_elem(&filter_comms, c->comm))
+		return false;
+	if (filter_ports_on && !bpf_map_lookup_elem(&filter_ports, &c->local_port) &&
+	    !bpf_map_lookup_elem(&filter_ports, &c->remote_port))
+		return false;
+	return true;
+}
+
+/* make fresh state for {tgid, fd}; replaces whatever a missed close left behind */
+static __always_inline struct conn *create_conn(struct conn_key *key, struct sock *sk, __u8 origin)
+{
+	struct conn c = {};
+
+	c.id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
+	c.origin = origin;
+	c.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	c.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	c.remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (c.family == AF_INET) {
+		BPF_CORE_READ_INTO(&c.local_addr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO(&c.remote_addr, sk, __sk_common.skc_daddr);
+	} else {
+		BPF_CORE_READ_INTO(&c.local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&c.remote_addr, sk, __sk_common.skc_v6_daddr);
+	}
+	bpf_get_current_comm(&c.comm, sizeof(c.comm));
+	if (!selected(&c, key->tgid)) {
+		c.state = CONN_IGNORED;
+		count(HTTPTOP_CTR_FILTERED_CONNS);
+	}
+	bpf_map_update_elem(&conns, key, &c, BPF_ANY);
+	count(HTTPTOP_CTR_CONNS);
+	return bpf_map_lookup_elem(&conns, key);
+}
+
+/* state for {tgid, fd}, created lazily for connections open before httptop started */
+static __always_inline struct conn *conn_of(__u32 tgid, __s32 fd)
+{
+	struct conn_key key = {.tgid = tgid, .fd = fd};
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	struct sock *sk;
+
+	if (c)
+		return c;
+	sk = tcp_sock_of(fd);
+	if (!sk)
+		return NULL;
+	return create_conn(&key, sk, HTTPTOP_ORIGIN_UNKNOWN);
+}
+
+static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind, __u8 syscall,
+				      __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct inflight args = {};
+	struct conn *c;
+
+	if (noop || tgid == self_tgid)
+		return 0;
+	c = conn_of(tgid, fd);
+	if (!c || c->state >= CONN_NOT_HTTP)
+		return 0;
+	/* a connection not yet known as HTTP has nothing to give sendfile's byte count */
+	if (kind == ARGS_SENDFILE && c->state != CONN_HTTP)
+		return 0;
+	args.ts_enter_ns = bpf_ktime_get_ns();
+	args.ptr = ptr;
+	args.len = len;
+	args.fd = fd;
+	args.kind = kind;
+	args.syscall = syscall;
+	args.direction = direction;
+	if (bpf_map_update_elem(&inflight, &pid_tgid, &args, BPF_ANY))
+		count(HTTPTOP_CTR_ARGS_FULL);
+	return 0;
+}
+
+#define FOUR(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+
+/* the start of an HTTP/1.x request or response? (the first 8 bytes of a chunk) */
+static __always_inline bool looks_like_http(const __u8 *p)
+{
+	__u32 w = FOUR(p[0], p[1], p[2], p[3]);
+
+	switch (w) {
+	case FOUR('G', 'E', 'T', ' '):
+	case FOUR('P', 'U', 'T', ' '):
+		return true;
+	case FOUR('P', 'O', 'S', 'T'):
+	case FOUR('H', 'E', 'A', 'D'):
+		return p[4] == ' ';
+	case FOUR('D', 'E', 'L', 'E'):
+	case FOUR('P', 'A', 'T', 'C'):
+	case FOUR('O', 'P', 'T', 'I'):
+	case FOUR('C', 'O', 'N', 'N'):
+	case FOUR('T', 'R', 'A', 'C'):
+		return true;
+	case FOUR('H', 'T', 'T', 'P'):
+		return p[4] == '/' && p[5] == '1' && p[6] == '.';
+	}
+	return false;
+}
+
+/* surely another protocol: TLS records, the HTTP/2 preface */
+static __always_inline bool surely_not_http(const __u8 *p)
+{
+	if (p[0] == 0x16 && p[1] == 0x03)
+		return true;
+	return FOUR(p[0], p[1], p[2], p[3]) == FOUR('P', 'R', 'I', ' ');
+}
+
+/*
+ * Mask a length in a way clang cannot optimise away, so the verifier sees the
+ * bound at the helper call even where clang proved it by other means.
+ */
+#define VERIFIER_BOUND(v, mask) asm volatile("%[x] &= " #mask : [x] "+r"(v))
+
+/* copy up to `total` bytes of the syscall's payload into dst; returns bytes copied */
+static __always_inline __u32 copy_payload(__u8 *dst, struct inflight *a, __u32 total)
+{
+	__u32 off = 0;
+
+	if (total > HTTPTOP_CAPTURE_BYTES)
+		total = HTTPTOP_CAPTURE_BYTES;
+	if (a->kind == ARGS_BUF) {
+		__u64 n = total;
+
+		VERIFIER_BOUND(n, 8191);
+		if (bpf_probe_read_user(dst, n, (void *)a->ptr)) {
+			count(HTTPTOP_CTR_READ_FAULTS);
+			return 0;
+		}
+		return total;
+	}
+	for (int i = 0; i < HTTPTOP_MAX_IOV; i++) {
+		struct user_iovec iov;
+		__u64 n;
+
+		if (i >= a->len || off >= total)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(a->ptr + i * sizeof(iov)))) {
+			count(HTTPTOP_CTR_READ_FAULTS);
+			break;
+		}
+		n = iov.len;
+		if (n > total - off)
+			n = total - off;
+		/* the masks change no value (off < cap, n <= cap); they let the verifier bound the copy */
+		__u64 at = off;
+
+		VERIFIER_BOUND(at, 4095);
+		VERIFIER_BOUND(n, 8191);
+		if (bpf_probe_read_user(dst + at, n, (void *)iov.base)) {
+			count(HTTPTOP_CTR_READ_FAULTS);
+			break;
+		}
+		off += n;
+	}
+	return off;
+}
+
+/* read the first 8 bytes of the payload (for classification) */
+static __always_inline int peek_payload(__u8 *dst, struct inflight *a)
+{
+	struct user_iovec iov;
+	__u64 base = a->ptr;
+
+	if (a->kind == ARGS_IOV) {
+		if (a->len == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)a->ptr))
+			return -1;
+		base = iov.base;
+		/* a tiny first iovec: classification from the full copy is not worth it */
+		if (iov.len < 8)
+			return -1;
+	}
+	return bpf_probe_read_user(dst, 8, (void *)base);
+}
+
+static __always_inline void fill_header(struct httptop_record *h, struct conn *c, struct inflight *a,
+					__u64 pid_tgid, __u8 kind)
+{
+	h->kind = kind;
+	h->direction = a->direction;
+	h->syscall = a->syscall;
+	h->origin = c->origin;
+	h->family = c->family;
+	h->local_port = c->local_port;
+	h->remote_port = c->remote_port;
+	h->flags = 0;
+	h->tgid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->fd = a->fd;
+	h->conn_id = c->id;
+	h->ts_enter_ns = a->ts_enter_ns;
+	h->ts_exit_ns = bpf_ktime_get_ns();
+	__builtin_memcpy(h->local_addr, c->local_addr, 16);
+	__builtin_memcpy(h->remote_addr, c->remote_addr, 16);
+	__builtin_memcpy(h->comm, c->comm, HTTPTOP_COMM_LEN);
+}
+
+static __always_inline void submit(void *rec, __u64 size)
+{
+	/* no wake-up per record: the consumer drains on a timer unless a backlog builds */
+	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&records, rec, size, flags))
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+	else
+		count(HTTPTOP_CTR_RECORDS);
+}
+
+static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct inflight *saved, a;
+	struct record_buf *rec;
+	struct conn *c;
+	__u32 zero = 0, bytes, captured = 0;
+	__s64 ret = ctx->ret;
+
+	if (noop)
+		return 0;
+	saved = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	if (!saved)
+		return 0;
+	a = *saved;
+	bpf_map_delete_elem(&inflight, &pid_tgid);
+	if (ret <= 0)
+		return 0;
+	bytes = ret;
+
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = a.fd};
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	rec = bpf_map_lookup_elem(&scratch, &zero);
+	if (!rec)
+		return 0;
+
+	/* decide what an unclassified connection carries from its chunk's first bytes */
+	if (c->state == CONN_UNKNOWN) {
+		__u8 head[8] = {};
+
+		if (bytes < 8 || peek_payload(head, &a) || !looks_like_http(head)) {
+			if (surely_not_http(head) || c->origin != HTTPTOP_ORIGIN_UNKNOWN ||
+			    ++c->unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
+				/* we saw this connection's first bytes (or enough of them): not HTTP/1.x */
+				c->state = CONN_NOT_HTTP;
+				count(HTTPTOP_CTR_NOT_HTTP_CONNS);
+			} else {
+				count(HTTPTOP_CTR_SKIPPED_CHUNKS);
+			}
+			return 0;
+		}
+		c->state = CONN_HTTP;
+	}
+	if (c->state != CONN_HTTP)
+		return 0;
+
+	if (a.kind != ARGS_SENDFILE)
+		captured = copy_payload(rec->data, &a, bytes);
+	fill_header(&rec->hdr, c, &a, pid_tgid, HTTPTOP_RECORD_DATA);
+	rec->hdr.bytes = bytes;
+	rec->hdr.captured = captured;
+	if (captured < bytes && a.kind != ARGS_SENDFILE)
+		count(HTTPTOP_CTR_TRUNCATED);
+	__u64 size = captured;
+
+	VERIFIER_BOUND(size, 8191);
+	submit(rec, sizeof(rec->hdr) + size);
+	return 0;
+}
+
+/* data syscalls: save arguments at entry, read the real bytes at exit */
+
+#define DATA_BUF(name, sys, dir)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                               \
+	int enter_##name(struct syscall_enter_ctx *ctx)                           \
+	{                                                                          \
+		return enter_data(ctx->args[0], ctx->args[1], ctx->args[2], ARGS_BUF, \
+				  sys, dir);                                        \
+	}                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                \
+	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+
+#define DATA_IOV(name, sys, dir)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                               \
+	int enter_##name(struct syscall_enter_ctx *ctx)                           \
+	{                                                                          \
+		return enter_data(ctx->args[0], ctx->args[1], ctx->args[2], ARGS_IOV, \
+				  sys, dir);                                        \
+	}                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                \
+	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+
+DATA_BUF(read, HTTPTOP_SYS_READ, HTTPTOP_INGRESS)
+DATA_BUF(recvfrom, HTTPTOP_SYS_RECVFROM, HTTPTOP_INGRESS)
+DATA_BUF(write, HTTPTOP_SYS_WRITE, HTTPTOP_EGRESS)
+DATA_BUF(sendto, HTTPTOP_SYS_SENDTO, HTTPTOP_EGRESS)
+DATA_IOV(readv, HTTPTOP_SYS_READV, HTTPTOP_INGRESS)
+DATA_IOV(writev, HTTPTOP_SYS_WRITEV, HTTPTOP_EGRESS)
+
+/* recvmsg/sendmsg: the iovec array hangs off the msghdr */
+static __always_inline int enter_msg(struct syscall_enter_ctx *ctx, __u8 syscall, __u8 direction)
+{
+	struct user_msghdr_prefix msg;
+
+	if (noop)
+		return 0;
+	if (bpf_probe_read_user(&msg, sizeof(msg), (void *)ctx->args[1]))
+		return 0;
+	return enter_data(ctx->args[0], msg.iov, msg.iovlen, ARGS_IOV, syscall, direction);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int enter_recvmsg(struct syscall_enter_ctx *ctx)
+{
+	return enter_msg(ctx, HTTPTOP_SYS_RECVMSG, HTTPTOP_INGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int exit_recvmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int enter_sendmsg(struct syscall_enter_ctx *ctx)
+{
+	return enter_msg(ctx, HTTPTOP_SYS_SENDMSG, HTTPTOP_EGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int exit_sendmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+
+/* sendfile(out_fd, in_fd, offset, count): body bytes leave without passing user memory */
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int enter_sendfile64(struct syscall_enter_ctx *ctx)
+{
+	return enter_data(ctx->args[0], 0, 0, ARGS_SENDFILE, HTTPTOP_SYS_SENDFILE, HTTPTOP_EGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendfile64")
+int exit_sendfile64(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+
+/* connection life */
+
+static __always_inline int new_conn(__s32 fd, __u8 origin)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
+	struct sock *sk;
+
+	if (noop || key.tgid == self_tgid)
+		return 0;
+	sk = tcp_sock_of(fd);
+	if (sk)
+		create_conn(&key, sk, origin);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int exit_accept(struct syscall_exit_ctx *ctx)
+{
+	return ctx->ret >= 0 ? new_conn(ctx->ret, HTTPTOP_ORIGIN_ACCEPTED) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int exit_accept4(struct syscall_exit_ctx *ctx)
+{
+	return ctx->ret >= 0 ? new_conn(ctx->ret, HTTPTOP_ORIGIN_ACCEPTED) : 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int enter_connect(struct syscall_enter_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct inflight args = {};
+
+	if (noop || (pid_tgid >> 32) == self_tgid)
+		return 0;
+	args.fd = ctx->args[0];
+	args.kind = ARGS_CONNECT;
+	bpf_map_update_elem(&inflight, &pid_tgid, &args, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int exit_connect(struct syscall_exit_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct inflight *saved;
+	__s32 fd;
+
+	if (noop)
+		return 0;
+	saved = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	if (!saved)
+		return 0;
+	fd = saved->fd;
+	bpf_map_delete_elem(&inflight, &pid_tgid);
+	/* -EINPROGRESS (-115): a non-blocking connect under way; the addresses are set */
+	if (ctx->ret != 0 && ctx->ret != -115)
+		return 0;
+	return new_conn(fd, HTTPTOP_ORIGIN_CONNECTED);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct syscall_enter_ctx *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = ctx->args[0]};
+	struct record_buf *rec;
+	struct inflight a = {};
+	struct conn *c;
+	__u32 zero = 0;
+
+	if (noop)
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return 0;
+	/* tell user space so it can end close-delimited responses and free the stream */
+	if (c->state == CONN_HTTP && (rec = bpf_map_lookup_elem(&scratch, &zero))) {
+		a.fd = key.fd;
+		a.syscall = HTTPTOP_SYS_CLOSE;
+		a.ts_enter_ns = bpf_ktime_get_ns();
+		fill_header(&rec->hdr, c, &a, pid_tgid, HTTPTOP_RECORD_CLOSE);
+		rec->hdr.bytes = 0;
+		rec->hdr.captured = 0;
+		submit(rec, sizeof(rec->hdr));
+	}
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}

@@ -1,0 +1,49 @@
+// The JS face of native/src/addon.cc.
+
+export type BpfProgramOptions = {
+	/** Path of the compiled BPF object (clang -target bpf). */
+	objectPath: string;
+	/** Initial values of `const volatile` globals, by name, as little-endian bytes of their exact size. */
+	rodata?: Record<string, Buffer>;
+	/** max_entries overrides by map name (a ring buffer's is its size in bytes, a power of two). */
+	mapSizes?: Record<string, number>;
+};
+
+export type DrainOptions = {
+	/** How often the drain thread wakes when the kernel side does not wake it. Default 10. */
+	intervalMs?: number;
+	/** A batch is handed over once it holds this many bytes. Default 4 MiB. */
+	maxBatchBytes?: number;
+	/** Batches waiting for JS before further ones are dropped (and counted). Default 256. */
+	maxQueuedBatches?: number;
+};
+
+export type DrainStats = {
+	batches: number;
+	records: number;
+	bytes: number;
+	/** Batches (and their records) dropped because JS did not keep up. */
+	droppedBatches: number;
+	droppedRecords: number;
+};
+
+/**
+ * A batch holds records back to back, each as a u32 (little-endian) length, the record,
+ * and padding to a multiple of 8 bytes.
+ */
+export type BatchCallback = (error: Error | null, batch: Buffer) => void;
+
+export class BpfProgram {
+	/** Opens and loads the object. Throws an Error with a one-line message. */
+	constructor(options: BpfProgramOptions);
+	/** Attaches every program to the tracepoint its section names; returns "category/name" of each. */
+	attach(): string[];
+	updateMap(name: string, key: Buffer, value: Buffer): void;
+	/** Sums a per-CPU array of u64 over all CPUs: one number per index. */
+	sumPerCpuArray(name: string): number[];
+	/** Starts the drain thread; batches arrive on the JS thread. */
+	start(ringMap: string, options: DrainOptions, onBatch: BatchCallback): void;
+	stats(): DrainStats;
+	/** Stops the thread, detaches and frees everything. Safe to call twice. */
+	close(): void;
+}
