@@ -1,0 +1,208 @@
+// Loads bpf/httptop.bpf.c's object through the addon, applies the selection
+// filters, attaches every tracepoint and turns the drained batches into typed
+// capture events. The only module that talks to bpf-loader-native.
+
+import {existsSync} from 'node:fs';
+import {createRequire} from 'node:module';
+import {dirname, join, resolve} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {BpfProgram as BpfProgramType, DrainStats} from 'bpf-loader-native';
+import {CaptureError} from './capture-error.js';
+import {createDecoder} from './decode.js';
+import type {CaptureEvent, KernelCounters} from './events.js';
+import {ensureTracefs, preflight} from './preflight.js';
+
+export type TracerOptions = {
+	readonly pids?: readonly number[];
+	readonly comms?: readonly string[];
+	readonly ports?: readonly number[];
+	/** Benchmark floor: the same tracepoints, with programs that return at once. */
+	readonly noop?: boolean;
+	/** Ring buffer size in bytes (a power of two). Default 32 MiB: about 10 ms of a 4M records/s flood. */
+	readonly ringBytes?: number;
+	/** How often the drain thread wakes when the kernel side does not wake it. Default 10 ms. */
+	readonly drainIntervalMs?: number;
+	/** The process never traced: httptop itself. Default: this process. */
+	readonly selfPid?: number;
+};
+
+export type Tracer = {
+	readonly tracepoints: readonly string[];
+	counters(): KernelCounters;
+	drainStats(): DrainStats;
+	/** Events decoded so far. */
+	events(): number;
+	/** Detaches everything; safe to call twice. */
+	stop(): void;
+};
+
+const commBytes = 16;
+
+/** The compiled object: $HTTPTOP_BPF_OBJECT, or bpf/.output/ of the checkout this module sits in. */
+export function bpfObjectPath(): string {
+	const fromEnvironment = process.env['HTTPTOP_BPF_OBJECT'];
+	if (fromEnvironment) {
+		return fromEnvironment;
+	}
+
+	let directory = dirname(fileURLToPath(import.meta.url));
+	for (let i = 0; i < 5; i++) {
+		const candidate = join(directory, 'bpf', '.output', 'httptop.bpf.o');
+		if (existsSync(candidate)) {
+			return candidate;
+		}
+
+		directory = resolve(directory, '..');
+	}
+
+	throw new CaptureError('the BPF object bpf/.output/httptop.bpf.o is not built: run `make` in the httptop checkout');
+}
+
+function loadAddon(): typeof BpfProgramType {
+	const require = createRequire(import.meta.url);
+	try {
+		return (require('bpf-loader-native') as {BpfProgram: typeof BpfProgramType}).BpfProgram;
+	} catch (error) {
+		throw new CaptureError((error as Error).message);
+	}
+}
+
+const u32 = (value: number): Buffer => {
+	const buffer = Buffer.alloc(4);
+	buffer.writeUInt32LE(value);
+	return buffer;
+};
+
+const u16 = (value: number): Buffer => {
+	const buffer = Buffer.alloc(2);
+	buffer.writeUInt16LE(value);
+	return buffer;
+};
+
+const bool = (value: boolean): Buffer => Buffer.from([value ? 1 : 0]);
+
+const u64 = (value: number): Buffer => {
+	const buffer = Buffer.alloc(8);
+	buffer.writeBigUInt64LE(BigInt(value));
+	return buffer;
+};
+
+function commKey(comm: string): Buffer {
+	const key = Buffer.alloc(commBytes);
+	// the kernel keeps 15 bytes and a NUL
+	key.write(comm.slice(0, commBytes - 1), 'latin1');
+	return key;
+}
+
+const counterNames: ReadonlyArray<keyof KernelCounters> = [
+	'records',
+	'ringbufDrops',
+	'truncated',
+	'readFaults',
+	'conns',
+	'skippedChunks',
+	'notHttpConns',
+	'argsFull',
+	'filteredConns',
+];
+
+/** Starts tracing; `onEvents` gets each drained batch decoded, on the JS thread. */
+export function startTracer(options: TracerOptions, onEvents: (events: CaptureEvent[]) => void): Tracer {
+	preflight();
+	const objectPath = bpfObjectPath();
+	const BpfProgram = loadAddon();
+	const ringBytes = options.ringBytes ?? 32 << 20;
+	const pids = options.pids ?? [];
+	const comms = options.comms ?? [];
+	const ports = options.ports ?? [];
+
+	let program: BpfProgramType;
+	try {
+		program = new BpfProgram({
+			objectPath,
+			rodata: {
+				self_tgid: u32(options.selfPid ?? process.pid),
+				noop: bool(options.noop ?? false),
+				filter_tgids_on: bool(pids.length > 0),
+				filter_comms_on: bool(comms.length > 0),
+				filter_ports_on: bool(ports.length > 0),
+				wakeup_bytes: u64(ringBytes / 4),
+			},
+			mapSizes: {records: ringBytes},
+		});
+	} catch (error) {
+		throw new CaptureError(explainLoadFailure((error as Error).message));
+	}
+
+	let tracepoints: string[];
+	try {
+		for (const pid of pids) {
+			program.updateMap('filter_tgids', u32(pid), bool(true));
+		}
+
+		for (const comm of comms) {
+			program.updateMap('filter_comms', commKey(comm), bool(true));
+		}
+
+		for (const port of ports) {
+			program.updateMap('filter_ports', u16(port), bool(true));
+		}
+
+		tracepoints = program.attach();
+	} catch (error) {
+		program.close();
+		ensureTracefs();
+		throw new CaptureError((error as Error).message);
+	}
+
+	const decoder = createDecoder();
+	let events = 0;
+	let lastCounters = Object.fromEntries(counterNames.map(name => [name, 0])) as KernelCounters;
+	let stopped = false;
+	program.start('records', {intervalMs: options.drainIntervalMs ?? 10}, (error, batch) => {
+		if (error || stopped) {
+			return;
+		}
+
+		const decoded = decoder.decode(batch);
+		events += decoded.length;
+		onEvents(decoded);
+	});
+
+	const stop = (): void => {
+		if (stopped) {
+			return;
+		}
+
+		stopped = true;
+		process.off('exit', stop);
+		program.close();
+	};
+
+	// The kernel detaches when the process dies; closing on exit also joins the drain thread.
+	process.on('exit', stop);
+
+	return {
+		tracepoints,
+		counters() {
+			if (!stopped) {
+				const sums = program.sumPerCpuArray('counters');
+				lastCounters = Object.fromEntries(counterNames.map((name, i) => [name, sums[i] ?? 0])) as KernelCounters;
+			}
+
+			return lastCounters;
+		},
+		drainStats: () =>
+			stopped ? {batches: 0, records: 0, bytes: 0, droppedBatches: 0, droppedRecords: 0} : program.stats(),
+		events: () => events,
+		stop,
+	};
+}
+
+function explainLoadFailure(message: string): string {
+	if (/Operation not permitted|EPERM/.test(message)) {
+		return `${message}: httptop needs root or CAP_BPF+CAP_PERFMON (and a kernel that allows BPF: check kernel.unprivileged_bpf_disabled and lockdown)`;
+	}
+
+	return message;
+}
