@@ -213,9 +213,10 @@ static __always_inline struct conn *create_conn(struct conn_key *key, struct soc
 	if (!selected(&c, key->tgid)) {
 		c.state = CONN_IGNORED;
 		count(HTTPTOP_CTR_FILTERED_CONNS);
+	} else {
+		count(HTTPTOP_CTR_CONNS);
 	}
 	bpf_map_update_elem(&conns, key, &c, BPF_ANY);
-	count(HTTPTOP_CTR_CONNS);
 	return bpf_map_lookup_elem(&conns, key);
 }
 

@@ -63,7 +63,7 @@ enum httptop_counter {
 	HTTPTOP_CTR_RINGBUF_DROPS = 1,  /* records lost: ring buffer full */
 	HTTPTOP_CTR_TRUNCATED = 2,      /* records whose copy holds fewer bytes than moved */
 	HTTPTOP_CTR_READ_FAULTS = 3,    /* user memory that could not be read */
-	HTTPTOP_CTR_CONNS = 4,          /* TCP connections that got state */
+	HTTPTOP_CTR_CONNS = 4,          /* TCP connections followed (selected by the filters) */
 	HTTPTOP_CTR_SKIPPED_CHUNKS = 5, /* chunks on not-yet-HTTP connections that were not HTTP */
 	HTTPTOP_CTR_NOT_HTTP_CONNS = 6, /* connections recognised as another protocol (TLS, HTTP/2) */
 	HTTPTOP_CTR_ARGS_FULL = 7,      /* syscalls missed: the in-flight argument map was full */

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up a Debian/Ubuntu machine to build, run and test httptop, as root.
+# Idempotent: installs only what is missing, then builds. Usage: sudo ./install.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf 'install.sh: %s\n' "$*"; }
+die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run me as root (sudo ./install.sh): I install system packages"
+command -v apt-get >/dev/null || die "I only know Debian and Ubuntu (apt-get); install the packages in this script by hand"
+
+# Build: clang/llvm for the BPF object, libbpf/libelf/zlib headers and a C++ toolchain for the addon.
+# Run and test: bpftool (inspection), wrk, nginx, curl, python3 (real peers for tests and benchmarks), tmux.
+packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make g++ python3 bpftool
+	curl tmux wrk nginx-light apache2-utils ca-certificates)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	say "installing ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+	say "system packages already installed"
+fi
+
+command -v node >/dev/null || die "Node.js 20 or later is needed (https://nodejs.org or your distribution's nodejs 20+)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || die "Node.js 20 or later is needed; this is $(node --version)"
+
+# nginx-light starts a default site on port 80 when installed; tests start their own on 127.0.0.1.
+if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
+	say "leaving the system nginx service as it is"
+fi
+
+say "installing npm packages (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error
+
+say "building (make)"
+make
+
+# A command on PATH for `httptop` (what the README's first command runs).
+if [ ! -e /usr/local/bin/httptop ] || [ "$(readlink -f /usr/local/bin/httptop)" != "$(pwd)/dist/source/cli.js" ]; then
+	ln -sf "$(pwd)/dist/source/cli.js" /usr/local/bin/httptop
+	say "linked /usr/local/bin/httptop -> $(pwd)/dist/source/cli.js"
+fi
+say "done: run httptop (or make test)"

@@ -1,0 +1,144 @@
+// The kernel side against real processes: which syscalls produce records, with
+// which bytes, and what is never traced. HTTP parsing is not involved here.
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import type {ExecutionContext} from 'ava';
+import type {CaptureEvent, DataEvent} from '../source/capture/events.js';
+import {startTracer, type Tracer, type TracerOptions} from '../source/capture/tracer.js';
+import {bpfTest} from './helpers/bpf.js';
+import {eventually, startChild, type Child} from './helpers/processes.js';
+
+const peer = fileURLToPath(new URL('peers/syscall-peer.py', import.meta.url));
+const requestHead = 'POST /v HTTP/1.1\r\nHost: peer\r\nContent-Length: 5\r\n\r\n';
+const responseHead = 'HTTP/1.1 201 Created\r\nContent-Length: 3\r\n\r\n';
+
+type Capture = {tracer: Tracer; events: CaptureEvent[]; data: () => DataEvent[]};
+
+function trace(t: ExecutionContext, options: TracerOptions): Capture {
+	const events: CaptureEvent[] = [];
+	const tracer = startTracer(options, batch => events.push(...batch));
+	t.teardown(() => tracer.stop());
+	return {tracer, events, data: () => events.filter((e): e is DataEvent => e.kind === 'data')};
+}
+
+/** Starts the peer in `mode`, traces only it, lets it run, waits for "done". */
+async function runPeer(t: ExecutionContext, mode: string): Promise<{child: Child; capture: Capture}> {
+	const child = startChild('python3', [peer, mode]);
+	t.teardown(() => child.kill());
+	await child.waitForLine(/ready/);
+	const capture = trace(t, {pids: [child.pid]});
+	child.process.stdin!.write('go\n');
+	await child.waitForLine(/done/);
+	return {child, capture};
+}
+
+const text = (e: DataEvent): string => Buffer.from(e.data).toString('latin1');
+
+bpfTest('every data syscall variant is captured with its exact bytes and direction', async t => {
+	const {child, capture} = await runPeer(t, 'vectored');
+	t.true(await eventually(() => capture.data().length >= 8), `records: ${capture.data().length}`);
+	const seen = capture.data().map(e => [e.syscall, e.direction, text(e)] as const);
+	t.deepEqual(seen, [
+		['sendmsg', 'egress', `${requestHead}hello`],
+		['readv', 'ingress', `${requestHead}hello`],
+		['writev', 'egress', `${responseHead}abc`],
+		['recvmsg', 'ingress', `${responseHead}abc`],
+		['write', 'egress', `${requestHead}world`],
+		['read', 'ingress', `${requestHead}world`],
+		['sendto', 'egress', `${responseHead}xyz`],
+		['recvfrom', 'ingress', `${responseHead}xyz`],
+	]);
+	for (const event of capture.data()) {
+		t.is(event.pid, child.pid);
+		t.is(event.bytes, event.data.length);
+		t.is(event.local.address, '127.0.0.1');
+		t.true(event.tsExitNs >= event.tsEnterNs);
+	}
+
+	const [clientSide, serverSide] = [capture.data()[0]!, capture.data()[1]!];
+	t.is(clientSide.origin, 'connected');
+	t.is(serverSide.origin, 'accepted');
+	t.is(clientSide.remote.port, serverSide.local.port);
+	t.is(clientSide.local.port, serverSide.remote.port);
+	t.not(clientSide.connId, serverSide.connId);
+	// both sockets were closed: one close record each
+	t.true(await eventually(() => capture.events.filter(e => e.kind === 'close').length === 2));
+});
+
+bpfTest('a connection opened before tracing started is picked up at its next request', async t => {
+	const {capture} = await runPeer(t, 'preexisting');
+	t.true(await eventually(() => capture.data().length >= 4));
+	const records = capture.data();
+	t.deepEqual(
+		records.map(e => text(e)),
+		[`${requestHead}again`, `${requestHead}again`, `${responseHead}two`, `${responseHead}two`],
+	);
+	t.true(records.every(e => e.origin === 'unknown'));
+	t.true(records.every(e => e.local.port > 0 && e.remote.port > 0), 'addresses come from the kernel socket');
+});
+
+bpfTest('non-HTTP TCP, files and pipes produce no records; other protocols are recognised', async t => {
+	const binary = await runPeer(t, 'binary');
+	const files = await runPeer(t, 'files');
+	t.deepEqual(binary.capture.data(), []);
+	t.deepEqual(files.capture.data(), []);
+	// two connections' ends each, recognised at their first bytes (binary, TLS)
+	t.true(await eventually(() => binary.capture.tracer.counters().notHttpConns >= 4), JSON.stringify(binary.capture.tracer.counters()));
+	t.is(files.capture.tracer.counters().conns, 0, 'no file or pipe became a connection');
+});
+
+bpfTest('httptop never traces its own process', async t => {
+	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1']);
+	t.teardown(() => server.kill());
+	const port = Number(/port (\d+)/.exec(await server.waitForLine(/Serving HTTP/))![1]);
+	const capture = trace(t, {});
+	const response = await fetch(`http://127.0.0.1:${port}/`);
+	await response.text();
+	t.true(await eventually(() => capture.data().some(e => e.pid === server.pid)), 'the server side is seen');
+	t.false(capture.data().some(e => e.pid === process.pid), 'our own fetch is not');
+});
+
+bpfTest('a large response is counted exactly while only 4 KiB per syscall is copied', async t => {
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-'));
+	writeFileSync(join(directory, 'big'), Buffer.alloc(1 << 20, 'x'));
+	t.teardown(() => rmSync(directory, {recursive: true}));
+	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', directory]);
+	t.teardown(() => server.kill());
+	const port = Number(/port (\d+)/.exec(await server.waitForLine(/Serving HTTP/))![1]);
+	const capture = trace(t, {pids: [server.pid]});
+	const curl = startChild('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download} %{size_header}\\n', `http://127.0.0.1:${port}/big`]);
+	const [body, header] = (await curl.waitForLine(/^\d+ \d+$/)).split(' ').map(Number);
+	t.is(body, 1 << 20);
+	t.true(await eventually(() => capture.data().filter(e => e.direction === 'egress').reduce((n, e) => n + e.bytes, 0) === body! + header!));
+	const egress = capture.data().filter(e => e.direction === 'egress');
+	t.true(egress.every(e => e.data.length === Math.min(e.bytes, 4096)));
+	t.true(capture.tracer.counters().truncated > 0);
+});
+
+bpfTest('the kernel selection ignores connections of other processes and ports', async t => {
+	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1']);
+	t.teardown(() => server.kill());
+	const port = Number(/port (\d+)/.exec(await server.waitForLine(/Serving HTTP/))![1]);
+	const byPort = trace(t, {ports: [port]});
+	const byOtherPort = trace(t, {ports: [port + 1]});
+	const curl = startChild('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${port}/`]);
+	await curl.exited();
+	t.true(await eventually(() => byPort.data().some(e => e.pid === server.pid) && byPort.data().some(e => e.pid === curl.pid)));
+	t.deepEqual(byOtherPort.data().filter(e => e.pid === server.pid || e.pid === curl.pid), []);
+	t.true(byOtherPort.tracer.counters().filteredConns > 0);
+});
+
+bpfTest('the benchmark floor attaches the same tracepoints and captures nothing', async t => {
+	const capture = trace(t, {noop: true});
+	t.is(capture.tracer.tracepoints.length, 23);
+	t.true(capture.tracer.tracepoints.includes('syscalls/sys_exit_recvmsg'));
+	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1']);
+	t.teardown(() => server.kill());
+	const port = Number(/port (\d+)/.exec(await server.waitForLine(/Serving HTTP/))![1]);
+	await startChild('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${port}/`]).exited();
+	await new Promise(resolve => setTimeout(resolve, 300));
+	t.deepEqual(capture.events, []);
+	t.is(capture.tracer.counters().records, 0);
+});
