@@ -27,7 +27,7 @@ ADDON := native/build/Release/bpf_loader_native.node
 TS_STAMP := dist/.stamp
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf
 
-.PHONY: build bpf bpf-cross native ts typecheck lint test test-unit run bench clean \
+.PHONY: build bpf bpf-cross native ts typecheck lint test check test-unit run bench clean \
 	podman-build podman-up podman-down podman-logs podman-shell podman-test
 
 build: $(BPF_OBJ) $(ADDON) $(TS_STAMP)
@@ -69,7 +69,13 @@ lint:
 	$(call msg,LINT,.)
 	$(Q)npx eslint --max-warnings 0 .
 
-test: build bpf-cross lint
+# What a new user and CI run: set the machine up, then every check and every test.
+test:
+	$(Q)./install.sh
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory podman-test
+
+check: build bpf-cross lint
 	$(call msg,TEST,ava)
 	$(Q)npx ava
 
@@ -84,3 +90,66 @@ bench: build
 
 clean:
 	$(Q)rm -rf $(OUTPUT) native/build dist
+
+# ---------------------------------------------------------------------------
+# Container: `make podman-build podman-up`, then `podman exec -it profiler httptop`.
+# Every setting is a variable (make podman-up PODMAN_RUNTIME= ...).
+
+PODMAN ?= podman
+PODMAN_IMAGE ?= localhost/httptop:latest
+PODMAN_CONTAINER ?= profiler
+# Public bases; scripts/make-base-image.sh (make podman-base) makes local stand-ins.
+BASE_IMAGE ?= docker.io/library/node:20-bookworm-slim
+RUNTIME_IMAGE ?= docker.io/library/debian:bookworm-slim
+LOCAL_BASE_IMAGE ?= localhost/httptop-base:bookworm-node20
+LOCAL_RUNTIME_IMAGE ?= localhost/httptop-base:bookworm
+# e.g. linux/arm64; empty builds for this machine.
+PODMAN_PLATFORM ?=
+# crun cannot run on cgroup v1 hybrid hosts; runc can everywhere, so it is used when installed.
+PODMAN_RUNTIME ?= $(if $(shell command -v runc 2>/dev/null),--runtime runc)
+# Without CAP_SYS_RESOURCE podman cannot raise RLIMIT_NOFILE/NPROC to its defaults:
+# ask for this shell's hard limits (nproc capped at 32768, which podman accepts here).
+podman_hard_limit = $(shell awk '/^Max $(1) / { n = $$(NF - 1); if (n == "unlimited" || n + 0 > $(2)) n = $(2); print n }' /proc/self/limits)
+PODMAN_ULIMITS ?= --ulimit nofile=$(call podman_hard_limit,open files,1048576):$(call podman_hard_limit,open files,1048576) \
+	--ulimit nproc=$(call podman_hard_limit,processes,32768):$(call podman_hard_limit,processes,32768)
+# npm inside the build uses the host's registry and CA bundle (a build secret: never in the image).
+NPM_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
+NPM_CAFILE ?= $(shell npm config get cafile 2>/dev/null | grep -v -x -e null -e undefined)
+PODMAN_BUILD_FLAGS ?=
+comma := ,
+# Where podman keeps its containers' names (mounted read-only so httptop can name containers).
+PODMAN_STORAGE ?= $(shell $(PODMAN) info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}-containers' 2>/dev/null)
+# What httptop needs: the host's processes, tracefs/BPF (privileged), the host's cgroup paths.
+PODMAN_PROFILER_FLAGS ?= --privileged --pid=host --cgroupns=host --network=host \
+	$(if $(PODMAN_STORAGE),-v $(PODMAN_STORAGE):/var/lib/containers/storage/$(notdir $(PODMAN_STORAGE)):ro) \
+	$(if $(wildcard /var/lib/docker/containers),-v /var/lib/docker/containers:/var/lib/docker/containers:ro)
+PODMAN_RUN_FLAGS ?= $(PODMAN_RUNTIME) $(PODMAN_ULIMITS) $(PODMAN_PROFILER_FLAGS)
+
+.PHONY: podman-base
+podman-base:
+	$(Q)BASE_IMAGE=$(LOCAL_BASE_IMAGE) RUNTIME_IMAGE=$(LOCAL_RUNTIME_IMAGE) PODMAN=$(PODMAN) \
+		PODMAN_RUN_FLAGS="$(PODMAN_RUNTIME) $(PODMAN_ULIMITS)" scripts/make-base-image.sh
+
+podman-build:
+	$(call msg,PODMAN,$(PODMAN_IMAGE) from $(BASE_IMAGE))
+	$(Q)$(PODMAN) build $(PODMAN_RUNTIME) $(if $(PODMAN_PLATFORM),--platform $(PODMAN_PLATFORM)) \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE) \
+		$(if $(NPM_REGISTRY),--build-arg NPM_REGISTRY=$(NPM_REGISTRY)) \
+		$(if $(NPM_CAFILE),--secret id=npm_ca$(comma)src=$(NPM_CAFILE)) \
+		$(PODMAN_BUILD_FLAGS) -t $(PODMAN_IMAGE) -f Containerfile .
+
+podman-up:
+	$(Q)PODMAN=$(PODMAN) scripts/podman-up.sh $(PODMAN_CONTAINER) $(PODMAN_IMAGE) $(PODMAN_RUN_FLAGS)
+
+podman-down:
+	$(Q)$(PODMAN) rm --force --ignore --time 5 $(PODMAN_CONTAINER) >/dev/null
+
+podman-logs:
+	$(Q)$(PODMAN) logs $(PODMAN_CONTAINER)
+
+podman-shell:
+	$(Q)$(PODMAN) exec -it $(PODMAN_CONTAINER) bash
+
+# The container path end to end on this machine (base image, build, up, exec, live TUI, cleanup).
+podman-test:
+	$(Q)scripts/podman-test.sh

@@ -36,8 +36,12 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/n
 	say "leaving the system nginx service as it is"
 fi
 
-say "installing npm packages (npm ci)"
-npm ci --no-audit --no-fund --loglevel=error
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	say "installing npm packages (npm ci)"
+	npm ci --no-audit --no-fund --loglevel=error
+else
+	say "npm packages already installed"
+fi
 
 say "building (make)"
 make
