@@ -1,0 +1,97 @@
+// --snapshot: collect for --duration (a replay: the whole file), or until
+// Ctrl-C, then print one report on stdout. A status line on stderr says what
+// is happening meanwhile.
+
+import {createAggregator} from '../aggregate/index.js';
+import type {ViewOptions} from '../aggregate/types.js';
+import {renderReport, type ReportMeta} from '../report/index.js';
+import {captureCountersOf} from '../ui/capture-counters.js';
+import {sanitize} from '../ui/sanitize.js';
+import type {OpenedSource} from './open-source.js';
+import type {Options} from './options.js';
+import {createStatusLine} from './status-line.js';
+
+export type SnapshotIo = {
+	readonly stdout: NodeJS.WriteStream;
+	readonly stderr: NodeJS.WriteStream;
+	/** Resolves when the user asks to stop early (Ctrl-C, SIGTERM). */
+	readonly interrupted: Promise<void>;
+};
+
+const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
+
+// A report's rate is count over the report's period: sorting by rate is sorting by count.
+const reportView = (view: ViewOptions): ViewOptions =>
+	view.sort.column === 'rate' ? {...view, sort: {...view.sort, column: 'count'}} : view;
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => {
+	setTimeout(resolve, ms).unref();
+});
+
+/** Collects and prints the report; the source is stopped before this returns. */
+export async function runSnapshot(options: Options, opened: OpenedSource, io: SnapshotIo): Promise<void> {
+	const {source, replay} = opened;
+	// Rows stay for the whole report, however long it collects.
+	const aggregator = createAggregator({idleExpiryMs: Number.POSITIVE_INFINITY});
+	let exchanges = 0;
+	const status = createStatusLine(io.stderr);
+	const describe = (): string => replay
+		? `${source.description}: ${exchanges} requests so far (Ctrl-C stops early)`
+		: `${source.description} for ${formatSeconds(options.durationMs)}... `
+			+ `${exchanges} requests, ${formatSeconds(Math.max(0, endsAtMs - Date.now()))} left (Ctrl-C stops early)`;
+
+	let endsAtMs = Number.POSITIVE_INFINITY;
+	await source.start(batch => {
+		exchanges += batch.length;
+		aggregator.add(batch);
+	});
+	const startedAtMs = Date.now();
+	endsAtMs = startedAtMs + options.durationMs;
+	status.update(describe());
+	const ticker = setInterval(() => {
+		status.update(describe());
+	}, 1000);
+	try {
+		await Promise.race([replay ? source.finished : sleep(options.durationMs), io.interrupted]);
+	} finally {
+		clearInterval(ticker);
+		status.done();
+	}
+
+	const endedAtMs = Date.now();
+	await source.stop();
+
+	const nowMs = replay ? replay.captureNowMs() : endedAtMs;
+	aggregator.setCaptureCounters(captureCountersOf(source.health()), nowMs);
+	const snapshot = aggregator.snapshot(reportView(options.view), nowMs);
+	// A recording's period is its own clock's: first exchange to where the replay stopped.
+	const replayStartMs = snapshot.totals.count > 0 ? Math.min(snapshot.startedAtMs, nowMs) : nowMs;
+	const meta: ReportMeta = {
+		groupBy: options.view.groupBy,
+		startedAtMs: replay ? replayStartMs : startedAtMs,
+		durationMs: replay ? nowMs - replayStartMs : endedAtMs - startedAtMs,
+		showQuery: options.showQuery,
+	};
+
+	const warnings = replay?.warnings() ?? [];
+	if (warnings.length > 0) {
+		const first = warnings[0]!;
+		io.stderr.write(`httptop: skipped ${warnings.length} unreadable line${warnings.length === 1 ? '' : 's'} of the recording `
+			+ `(line ${first.line}: ${sanitize(first.message)})\n`);
+	}
+
+	const text = renderReport(snapshot, meta, {
+		format: options.format,
+		color: options.color && Boolean(io.stdout.isTTY),
+		width: io.stdout.isTTY ? io.stdout.columns : undefined,
+	});
+	await new Promise<void>((resolve, reject) => {
+		io.stdout.write(text, error => {
+			if (error) {
+				reject(error);
+			} else {
+				resolve();
+			}
+		});
+	});
+}

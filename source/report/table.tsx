@@ -1,0 +1,108 @@
+// The default report: summary lines and an ink-table (@alcalzone/ink-table, the
+// ESM build of ink-table), rendered once to a string. ink-table draws a rule
+// between rows, which reads fine for a one-shot report. It sizes and pads
+// columns by String.length, not terminal cells, so cell text is made plain
+// ASCII here (sanitised, wider characters escaped). On a terminal the table is
+// fitted to its width (the route elided, then the least useful columns left
+// out, as top does); a pipe gets every column at full width.
+
+import React from 'react';
+import {Text, renderToString} from 'ink';
+import {Table} from '@alcalzone/ink-table';
+import {elideMiddle} from '../ui/text-width.js';
+import {displayColumns, summaryLines, type DisplayColumn} from './columns.js';
+import type {Report} from './model.js';
+
+export type TableOptions = {
+	readonly color: boolean;
+	readonly width?: number; // terminal columns; undefined when stdout is not a terminal
+};
+
+const cellPadding = 1;
+// The route is elided to this before any column is left out, and never below the second.
+const comfortableKeyWidth = 32;
+const narrowestKeyWidth = 12;
+
+// Text is already sanitised; what is left outside ASCII could take 0 or 2 cells.
+const asciiOnly = (text: string): string =>
+	text.replace(/[^\x20-\x7e]/gu, character => `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+
+type Laid = {readonly columns: readonly DisplayColumn[]; readonly cells: readonly string[][]};
+
+const columnWidth = (laid: Laid, index: number): number =>
+	Math.max(laid.columns[index]?.header.length ?? 0, ...laid.cells.map(row => row[index]?.length ?? 0));
+
+// The width ink-table draws: per column the longest text plus padding, plus the borders.
+const tableWidth = (laid: Laid): number =>
+	laid.columns.reduce((sum, _column, index) => sum + columnWidth(laid, index) + (2 * cellPadding) + 1, 1);
+
+// The route in the endpoint view, else the grouping's label: the first column.
+const keyIndexOf = (columns: readonly DisplayColumn[]): number => Math.max(0, columns.findIndex(column => column.header === 'ROUTE'));
+
+function elideKey(laid: Laid, maxWidth: number, floor: number): Laid {
+	const keyIndex = keyIndexOf(laid.columns);
+	const excess = tableWidth(laid) - maxWidth;
+	const keyWidth = columnWidth(laid, keyIndex);
+	const target = Math.max(floor, laid.columns[keyIndex]?.header.length ?? 0, keyWidth - excess);
+	if (excess <= 0 || target >= keyWidth) {
+		return laid;
+	}
+
+	return {columns: laid.columns, cells: laid.cells.map(row => row.map((cell, index) => (index === keyIndex ? elideMiddle(cell, target) : cell)))};
+}
+
+function withoutColumn(laid: Laid, dropped: number): Laid {
+	return {
+		columns: laid.columns.filter((_column, index) => index !== dropped),
+		cells: laid.cells.map(row => row.filter((_cell, index) => index !== dropped)),
+	};
+}
+
+/** Fits the table into `maxWidth`: elide the route, then leave out columns by their drop order, then elide further. */
+function fitToWidth(laid: Laid, maxWidth: number): Laid {
+	let fitted = elideKey(laid, maxWidth, comfortableKeyWidth);
+	while (tableWidth(fitted) > maxWidth) {
+		const droppable = fitted.columns
+			.map((column, index) => ({order: column.dropOrder, index}))
+			.filter((entry): entry is {order: number; index: number} => entry.order !== undefined)
+			.sort((first, second) => first.order - second.order)[0];
+		if (!droppable) {
+			break;
+		}
+
+		fitted = withoutColumn(fitted, droppable.index);
+	}
+
+	return elideKey(fitted, maxWidth, narrowestKeyWidth);
+}
+
+export function formatTable(report: Report, options: TableOptions): string {
+	const summary = summaryLines(report);
+	if (report.endpoints.length === 0) {
+		return `${summary.join('\n')}\n`;
+	}
+
+	const columns = displayColumns(report);
+	const full: Laid = {columns, cells: report.endpoints.map(endpoint => columns.map(column => asciiOnly(column.text(endpoint))))};
+	const laid = options.width === undefined ? full : fitToWidth(full, options.width);
+	const hidden = full.columns.length - laid.columns.length;
+	if (hidden > 0) {
+		summary.push(`${hidden} column${hidden === 1 ? '' : 's'} left out to fit the terminal (a pipe, or --format, gets them all)`);
+	}
+
+	const data = laid.cells.map(row => Object.fromEntries(laid.columns.map((column, index) => [column.header, row[index] ?? ''])));
+	const Header = ({children}: React.PropsWithChildren) => (options.color ? <Text bold color="blue">{children}</Text> : <Text>{children}</Text>);
+	const Skeleton = ({children}: React.PropsWithChildren) => (options.color ? <Text dimColor>{children}</Text> : <Text>{children}</Text>);
+	// Laid out wider than the table so that Ink never wraps a line; the terminal's width was honoured above.
+	const table = renderToString(
+		<Table
+			data={data}
+			columns={laid.columns.map(column => ({key: column.header, align: column.align}))}
+			padding={cellPadding}
+			header={Header}
+			skeleton={Skeleton}
+		/>,
+		{columns: tableWidth(laid) + 2},
+	);
+	return `${summary.join('\n')}\n${table}\n`;
+}

@@ -1,0 +1,227 @@
+// The report formats from one snapshot: json against the published schema,
+// csv read back by a real CSV parser, markdown's table shape and escaping, the
+// ink-table rendering, and hostile captured strings in every one of them.
+import {readFileSync} from 'node:fs';
+import test from 'ava';
+import {parse} from 'csv-parse/sync';
+import type {GroupBy, Row, Snapshot} from '../source/aggregate/types.js';
+import {csvHeader} from '../source/report/csv.js';
+import {buildReport, renderReport, type Report, type ReportFormat, type ReportMeta} from '../source/report/index.js';
+import {escapeMarkdownCell} from '../source/report/markdown.js';
+import {schemaErrors} from './helpers/json-schema.js';
+
+const schema = JSON.parse(readFileSync(new URL('../source/report/report.schema.json', import.meta.url), 'utf8'));
+
+const latency = (p50: number) => ({p50, p90: p50 * 2, p99: p50 * 3, max: p50 * 4, mean: p50 * 1.5});
+
+function row(fields: Partial<Row> & {label: string}): Row {
+	return {
+		key: fields.label,
+		groupBy: 'endpoint',
+		role: 'server',
+		method: 'GET',
+		route: fields.label,
+		host: null,
+		process: {pid: 4242, comm: 'api'},
+		container: null,
+		isOther: false,
+		count: 10,
+		ratePerSec: 99, // the 10 s window: a report divides count by its own period instead
+		rate1s: 0,
+		rate10s: 0,
+		rate60s: 0,
+		rateHistory: [],
+		status: {'1xx': 0, '2xx': 10, '3xx': 0, '4xx': 0, '5xx': 0},
+		errors: 0,
+		errorRate: 0,
+		latencyMs: latency(2.123_456),
+		ttfbMs: latency(1),
+		bytesIn: 1000,
+		bytesOut: 20_000,
+		bytesInPerSec: 0,
+		bytesOutPerSec: 0,
+		lastSeenMs: 0,
+		examplePaths: [],
+		...fields,
+	};
+}
+
+function snapshot(rows: Row[], totalRows = rows.length): Snapshot {
+	const count = rows.reduce((sum, item) => sum + item.count, 0);
+	return {
+		atMs: 1_700_000_004_000,
+		startedAtMs: 1_700_000_000_000,
+		rows,
+		totals: {
+			count,
+			ratePerSec: 0,
+			errors: rows.reduce((sum, item) => sum + item.errors, 0),
+			errorRate: 0,
+			latencyMs: latency(3),
+			rows: totalRows,
+			capture: {events: 500, eventsPerSec: 0, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4},
+		},
+	};
+}
+
+const meta = (fields: Partial<ReportMeta> = {}): ReportMeta => ({
+	groupBy: 'endpoint',
+	startedAtMs: 1_700_000_000_000,
+	durationMs: 4000,
+	showQuery: false,
+	...fields,
+});
+
+// Captured bytes as an attacker would send them: escapes, a CSI in C1, bidi, separators of every format.
+const hostilePath = '/x|y`*_\u001B[2J\u009B31m\u202Eevil\r\nfake';
+const hostileComm = 'a,b"c\u0007';
+
+const rows = [
+	row({label: '/api/users/:id', count: 40, status: {'1xx': 0, '2xx': 35, '3xx': 0, '4xx': 5, '5xx': 0}, examplePaths: ['/api/users/1', '/api/users/2?token=secret']}),
+	row({label: '/api/orders', method: 'POST', count: 12, errors: 3, status: {'1xx': 0, '2xx': 9, '3xx': 0, '4xx': 0, '5xx': 3}}),
+	row({label: hostilePath, process: {pid: 7, comm: hostileComm}, host: 'evil\u001B]52;c;Zm9v\u0007', container: 'web-1'}),
+];
+
+const render = (format: ReportFormat, fields: Partial<ReportMeta> = {}, items = rows, width?: number): string =>
+	renderReport(snapshot(items), meta(fields), {format, color: false, width});
+
+// Raw control characters other than the newline, and the bidi override: none may reach a terminal.
+const unsafe = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202E]/;
+
+test('the report divides counts by its own period and rounds to the microsecond', t => {
+	const report = buildReport(snapshot(rows), meta());
+	t.is(report.version, 1);
+	t.is(report.startedAt, '2023-11-14T22:13:20.000Z');
+	t.is(report.durationMs, 4000);
+	t.is(report.endpoints[0]!.ratePerSec, 10);
+	t.is(report.endpoints[1]!.ratePerSec, 3);
+	t.is(report.totals.ratePerSec, 15.5);
+	t.is(report.endpoints[0]!.latencyMs.p50, 2.123);
+	t.deepEqual(report.capture, {events: 500, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4});
+});
+
+test('example paths lose their query unless --show-query', t => {
+	t.deepEqual(buildReport(snapshot(rows), meta()).endpoints[0]!.examplePaths, ['/api/users/1', '/api/users/2']);
+	t.deepEqual(buildReport(snapshot(rows), meta({showQuery: true})).endpoints[0]!.examplePaths, ['/api/users/1', '/api/users/2?token=secret']);
+});
+
+test('json conforms to the published schema and carries hostile strings exactly, escaped', t => {
+	const text = render('json');
+	t.false(unsafe.test(text), 'no raw control or bidi characters');
+	const report = JSON.parse(text) as Report;
+	t.deepEqual(schemaErrors(schema, report), []);
+	t.is(report.endpoints[2]!.label, hostilePath);
+	t.is(report.endpoints[2]!.process!.comm, hostileComm);
+	t.is(report.endpoints.length, 3);
+	t.is(report.groupBy, 'endpoint');
+});
+
+test('the schema check itself rejects what breaks the schema', t => {
+	const report = JSON.parse(render('json')) as Record<string, unknown>;
+	t.notDeepEqual(schemaErrors(schema, {...report, version: 2}), []);
+	t.notDeepEqual(schemaErrors(schema, {...report, extra: true}), []);
+	t.notDeepEqual(schemaErrors(schema, {...report, endpoints: [{label: 'x'}]}), []);
+});
+
+test('csv is read back by csv-parse: one record per row, every column, quoting intact', t => {
+	const text = render('csv');
+	t.false(unsafe.test(text));
+	const records = parse(text, {columns: true}) as Array<Record<string, string>>;
+	t.deepEqual(Object.keys(records[0]!), [...csvHeader]);
+	t.is(records.length, 3);
+	t.is(records[0]!.route, '/api/users/:id');
+	t.is(records[0]!.count, '40');
+	t.is(records[0]!.status_4xx, '5');
+	t.is(records[0]!.rate_per_sec, '10');
+	t.is(records[1]!.method, 'POST');
+	t.is(records[1]!.errors, '3');
+	t.is(records[0]!.host, '', 'null is an empty field');
+	t.is(records[0]!.example_paths, '/api/users/1 /api/users/2');
+	// The comma and the quote survive quoting; the BEL is shown escaped.
+	t.is(records[2]!.comm, 'a,b"c\\x07');
+	t.is(records[2]!.label, '/x|y`*_\\x1b[2J\\x9b31m\\u{202E}evil\\x0d\\x0afake');
+	t.is(records[2]!.container, 'web-1');
+});
+
+test('csv of an empty report is the header alone', t => {
+	t.is(render('csv', {}, []), `${csvHeader.join(',')}\n`);
+});
+
+// Splits a Markdown table line into cells, honouring backslash escapes.
+const markdownCells = (line: string): string[] => line.slice(1, -1).split(/(?<!\\)\|/).map(cell => cell.trim());
+
+test('markdown is a well-formed table: every line has the header\'s cells, | and markup escaped', t => {
+	const text = render('markdown');
+	t.false(unsafe.test(text));
+	const tableLines = text.split('\n').filter(line => line.startsWith('|'));
+	t.is(tableLines.length, 2 + rows.length);
+	const width = markdownCells(tableLines[0]!).length;
+	for (const line of tableLines) {
+		t.true(line.endsWith('|'));
+		t.is(markdownCells(line).length, width, line);
+	}
+
+	t.deepEqual(markdownCells(tableLines[0]!).slice(0, 3), ['METHOD', 'ROUTE', 'ROLE']);
+	t.true(markdownCells(tableLines[1]!).every(cell => /^-{3}:?$/.test(cell)));
+	const hostile = markdownCells(tableLines[4]!);
+	t.true(hostile[1]!.startsWith('/x\\|y\\`\\*\\_\\\\x1b'));
+	t.true(hostile.includes('a,b"c\\\\x07\\[7\\]'), 'process: comm[pid], escaped');
+	t.is(escapeMarkdownCell('a|b'), 'a\\|b');
+});
+
+test('the table is ink-table\'s box with one line per row and aligned borders', t => {
+	const text = render('table');
+	t.false(unsafe.test(text));
+	const lines = text.trimEnd().split('\n');
+	t.regex(lines[0]!, /^httptop report: 4\.00s from 2023-11-14T22:13:20\.000Z, grouped by endpoint$/);
+	t.regex(lines[1]!, /^62 requests \(15\.5\/s\)/);
+	t.regex(lines[2]!, /capture: 500 events, 1 dropped, 2 truncated, 3 parse errors, 4 unpaired/);
+	const box = lines.slice(3);
+	t.true(box[0]!.startsWith('┌') && box.at(-1)!.startsWith('└'));
+	t.is(new Set(box.map(line => line.length)).size, 1, 'every line of the box is as wide');
+	const heading = box[1]!;
+	for (const header of ['METHOD', 'ROUTE', 'ROLE', 'PROCESS', 'CONTAINER', 'HOST', 'REQS', 'REQ/S', 'P99', 'OUT']) {
+		t.true(heading.includes(header), header);
+	}
+
+	// Rows are separated by rules: header, heading, then rule + data per row, then the footer.
+	t.is(box.length, 3 + (2 * rows.length));
+	t.regex(text, /│ GET +│ \/api\/users\/:id +│ server +│ api\[4242\] +│/);
+	t.regex(text, /│ +40 │ +10\.0 │/);
+});
+
+test('the table fits a terminal: route elided, then the least useful columns left out; a pipe gets it all', t => {
+	const long = row({label: `/api/${'segment/'.repeat(30)}end`});
+	const boxLines = (text: string): string[] => text.split('\n').filter(line => /^[│┌├└]/.test(line));
+	const piped = render('table', {}, [long]);
+	t.true(boxLines(piped)[0]!.length > 200);
+	t.true(piped.includes('P90') && piped.includes('TTFB'));
+	const wide = render('table', {}, [long], 170);
+	t.true(boxLines(wide).every(line => line.length <= 170), 'fits 170 columns');
+	t.true(wide.includes('…') && wide.includes('end'), 'the route keeps its start and its end');
+	t.true(wide.includes('P90'), 'no column left out while eliding the route was enough');
+	const narrow = render('table', {}, [long], 100);
+	t.true(boxLines(narrow).every(line => line.length <= 100), `widest line ${Math.max(...boxLines(narrow).map(line => line.length))}`);
+	t.false(narrow.includes('P90'), 'P90 goes first');
+	t.true(narrow.includes('P99') && narrow.includes('REQS'));
+	t.regex(narrow, /columns? left out to fit the terminal/);
+});
+
+test('grouping by process puts the process first and leaves out the empty columns', t => {
+	const byProcess = (groupBy: GroupBy, label: string): Row => row({label, groupBy, method: null, route: null});
+	const text = renderReport(snapshot([byProcess('process', 'nginx[12]'), byProcess('process', 'node[13]')]), meta({groupBy: 'process'}), {format: 'markdown', color: false});
+	const heading = markdownCells(text.split('\n').find(line => line.startsWith('|'))!);
+	t.deepEqual(heading.slice(0, 2), ['PROCESS', 'ROLE']);
+	t.false(heading.includes('METHOD'));
+	t.false(heading.includes('HOST'), 'no row has a host');
+	t.false(heading.includes('CONTAINER'), 'no row has a container');
+	t.is(heading.filter(cell => cell === 'PROCESS').length, 1);
+});
+
+test('every format says when rows were left out, or when there were none', t => {
+	const cut = renderReport(snapshot(rows.slice(0, 1), 9), meta(), {format: 'table', color: false});
+	t.regex(cut, /showing 1 of 9 rows/);
+	t.regex(render('table', {}, []), /no HTTP exchanges matched/);
+	t.regex(render('markdown', {}, []), /no HTTP exchanges matched/);
+	t.deepEqual((JSON.parse(render('json', {}, [])) as Report).endpoints, []);
+});
