@@ -225,3 +225,13 @@ test('every format says when rows were left out, or when there were none', t => 
 	t.regex(render('markdown', {}, []), /no HTTP exchanges matched/);
 	t.deepEqual((JSON.parse(render('json', {}, [])) as Report).endpoints, []);
 });
+
+test('wide characters cannot push ink-table out of line: escaped in the table, exact in json', t => {
+	const wide = [row({label: '/服务/😀', process: {pid: 9, comm: 'サーバ'}, latencyMs: latency(0.25)})];
+	const box = render('table', {}, wide).split('\n').filter(line => /^[│┌├└]/.test(line));
+	t.is(new Set(box.map(line => line.length)).size, 1);
+	// CJK takes two cells in one UTF-16 unit: escaped. The emoji takes two cells in two units: kept.
+	t.true(box.some(line => line.includes('/\\u{670D}\\u{52A1}/😀')));
+	t.true(box.some(line => line.includes('250µs')), 'one-cell characters stay as they are');
+	t.is((JSON.parse(render('json', {}, wide)) as Report).endpoints[0]!.label, '/服务/😀');
+});

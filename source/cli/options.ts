@@ -3,7 +3,7 @@
 // are opened here (source/cli/check-paths.ts does that), no terminal is asked.
 
 import meow from 'meow';
-import {groupByValues, parseFilter, sortColumns} from '../aggregate/index.js';
+import {descendingByDefault, groupByValues, parseFilter, sortColumns} from '../aggregate/index.js';
 import type {Filter, GroupBy, RoleFilter, SortColumn, ViewOptions} from '../aggregate/types.js';
 import {reportFormats, type ReportFormat} from '../report/index.js';
 
@@ -168,9 +168,6 @@ function oneOf<T extends string>(text: string, flag: string, choices: readonly T
 	return value;
 }
 
-/** Metrics sort largest first, names A to Z; --reverse turns either round. */
-const descendingByDefault = (column: SortColumn): boolean => !['key', 'method', 'process'].includes(column);
-
 function parseFilterFlag(text: string): Filter {
 	const result = parseFilter(text);
 	if (!result.ok) {
@@ -299,6 +296,7 @@ function validate(parsed: ParsedFlags, env: Readonly<Record<string, string | und
 	// A report's rate is count over the report's period, so the two orders are the same there.
 	const defaultColumn: SortColumn = snapshot ? 'count' : 'rate';
 	const column = parsed.sort === undefined ? defaultColumn : oneOf(parsed.sort, '--sort', sortColumns);
+	// Metrics sort largest first, names A to Z; --reverse turns either round.
 	const descending = descendingByDefault(column) !== Boolean(parsed.reverse);
 	const role: RoleFilter = parsed.role === undefined ? 'both' : oneOf(parsed.role, '--role', ['server', 'client', 'both'] as const);
 	const top = parsed.top === undefined ? undefined : parseCount(parsed.top, '--top');

@@ -82,7 +82,7 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 
 	const text = renderReport(snapshot, meta, {
 		format: options.format,
-		color: options.color && Boolean(io.stdout.isTTY),
+		color: options.color, // chalk (in Ink) still leaves a pipe plain unless FORCE_COLOR says otherwise
 		width: io.stdout.isTTY ? io.stdout.columns : undefined,
 	});
 	await new Promise<void>((resolve, reject) => {

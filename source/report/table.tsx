@@ -1,15 +1,15 @@
 // The default report: summary lines and an ink-table (@alcalzone/ink-table, the
 // ESM build of ink-table), rendered once to a string. ink-table draws a rule
 // between rows, which reads fine for a one-shot report. It sizes and pads
-// columns by String.length, not terminal cells, so cell text is made plain
-// ASCII here (sanitised, wider characters escaped). On a terminal the table is
+// columns by String.length, not terminal cells, so cell text is made one cell
+// per UTF-16 unit here (sanitised, wide characters escaped). On a terminal the table is
 // fitted to its width (the route elided, then the least useful columns left
 // out, as top does); a pipe gets every column at full width.
 
 import React from 'react';
 import {Text, renderToString} from 'ink';
 import {Table} from '@alcalzone/ink-table';
-import {elideMiddle} from '../ui/text-width.js';
+import {codePointWidth, elideMiddle} from '../ui/text-width.js';
 import {displayColumns, summaryLines, type DisplayColumn} from './columns.js';
 import type {Report} from './model.js';
 
@@ -23,9 +23,12 @@ const cellPadding = 1;
 const comfortableKeyWidth = 32;
 const narrowestKeyWidth = 12;
 
-// Text is already sanitised; what is left outside ASCII could take 0 or 2 cells.
-const asciiOnly = (text: string): string =>
-	text.replace(/[^\x20-\x7e]/gu, character => `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+// Text is already sanitised; a character whose cells differ from its UTF-16
+// length (wide, zero-width, astral) would misalign ink-table, so it is escaped.
+const cellAligned = (text: string): string =>
+	text.replace(/[^\x20-\x7e]/gu, character => (codePointWidth(character) === character.length
+		? character
+		: `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`));
 
 type Laid = {readonly columns: readonly DisplayColumn[]; readonly cells: readonly string[][]};
 
@@ -83,7 +86,7 @@ export function formatTable(report: Report, options: TableOptions): string {
 	}
 
 	const columns = displayColumns(report);
-	const full: Laid = {columns, cells: report.endpoints.map(endpoint => columns.map(column => asciiOnly(column.text(endpoint))))};
+	const full: Laid = {columns, cells: report.endpoints.map(endpoint => columns.map(column => cellAligned(column.text(endpoint))))};
 	const laid = options.width === undefined ? full : fitToWidth(full, options.width);
 	const hidden = full.columns.length - laid.columns.length;
 	if (hidden > 0) {
