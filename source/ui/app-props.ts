@@ -13,4 +13,5 @@ export type AppProps = {
 	readonly showQuery: boolean; // --show-query: query strings may be displayed
 	readonly hostname: string;
 	readonly now?: () => number; // epoch ms; tests pass a fixed clock
+	readonly onQuit?: () => void; // called once when the user quits (q, Esc, Ctrl-C), before the view unmounts
 };

@@ -1,0 +1,124 @@
+// The live view: header, table (or the detail of one row, or the help), and a
+// footer, redrawn once per tick from an aggregator snapshot and on each key.
+
+import {Box, useApp, useInput} from 'ink';
+import {useMemo, useRef, useState} from 'react';
+import type {Snapshot, ViewOptions} from '../aggregate/types.js';
+import type {SourceState} from '../pipeline/exchange-source.js';
+import type {AppProps} from './app-props.js';
+import {layoutColumns} from './column-layout.js';
+import {detailLines} from './detail-lines.js';
+import {Footer, footerHeight} from './footer.js';
+import {Header, headerLines} from './header.js';
+import {helpLines} from './help-lines.js';
+import {LinesBlock} from './lines-block.js';
+import {Table} from './table.js';
+import {useSnapshotTick} from './use-snapshot-tick.js';
+import {useTerminalSize} from './use-terminal-size.js';
+import {handleKey, initialViewState, scrollTopFor, selectedIndexIn, type KeyContext, type ViewState} from './view-state.js';
+
+// The smallest screen the view lays out for; smaller terminals get it clipped.
+const minimumHeight = 10;
+
+function emptyText(view: ViewOptions, sourceState: SourceState, snapshot: Snapshot): string {
+	if (view.filter && snapshot.totals.count > 0) {
+		return 'no rows match the filter (/ to change it, Enter on an empty prompt clears it)';
+	}
+
+	if (view.role !== 'both' && snapshot.totals.count > 0) {
+		return `no ${view.role}-side exchanges (${view.role === 'server' ? 's' : 'c'} shows both sides again)`;
+	}
+
+	if (sourceState === 'replay-done') {
+		return 'the recording holds no exchanges';
+	}
+
+	return 'waiting for HTTP traffic...';
+}
+
+export function App(props: AppProps) {
+	const {aggregator, source, color, showQuery, hostname, intervalMs} = props;
+	const now = props.now ?? Date.now;
+	const {exit} = useApp();
+	const size = useTerminalSize();
+	const [state, setState] = useState<ViewState>(() => initialViewState(props.initialView));
+	const [generation, setGeneration] = useState(0);
+	const [startedAtMs] = useState(now);
+	const snapshot = useSnapshotTick({aggregator, source, view: state.view, paused: state.paused, intervalMs, now, generation});
+
+	// One line short of the terminal: Ink then redraws in place rather than clearing the screen each frame.
+	const height = Math.max(minimumHeight, size.rows - 1);
+	const bodyHeight = height - headerLines - footerHeight(state.mode);
+	const pageSize = Math.max(1, bodyHeight - 1);
+	const layout = useMemo(() => layoutColumns(size.columns, state.view.groupBy), [size.columns, state.view.groupBy]);
+	const selected = selectedIndexIn(state, snapshot.rows);
+	const scrollTop = scrollTopFor(state.scrollTop, selected, pageSize, snapshot.rows.length);
+
+	const context: KeyContext = {
+		rows: snapshot.rows,
+		pageSize,
+		sortable: layout.columns.flatMap(column => (column.sort ? [column.sort] : [])),
+	};
+	// Keys typed faster than a render see the state the previous key left.
+	const latest = useRef({state, context});
+	latest.current = {state, context};
+	useInput((input, key) => {
+		const result = handleKey(latest.current.state, input, key, latest.current.context);
+		latest.current = {...latest.current, state: result.state};
+		setState(result.state);
+		if (result.effect === 'reset') {
+			aggregator.reset(now());
+			setGeneration(previous => previous + 1);
+		} else if (result.effect === 'quit') {
+			props.onQuit?.();
+			exit();
+		}
+	});
+
+	const showsDetail = state.mode.kind === 'detail' || (state.mode.kind === 'help' && state.mode.back === 'detail');
+	const detail = useMemo(
+		() => (showsDetail && state.selectedKey !== null ? aggregator.detail(state.selectedKey, state.view, snapshot.atMs) : null),
+		[aggregator, showsDetail, state.selectedKey, state.view, snapshot],
+	);
+
+	let body;
+	if (state.mode.kind === 'help') {
+		body = <LinesBlock lines={helpLines(size.columns, bodyHeight)} color={color} />;
+	} else if (state.mode.kind === 'detail') {
+		body = detail
+			? <LinesBlock lines={detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery)} color={color} />
+			: <LinesBlock lines={[[{text: 'This row is gone (reset, expired or filtered out). Esc goes back.', tone: 'dim'}]]} color={color} />;
+	} else {
+		body = (
+			<Table
+				rows={snapshot.rows}
+				layout={layout}
+				sort={state.view.sort}
+				selected={selected}
+				scrollTop={scrollTop}
+				pageSize={pageSize}
+				color={color}
+				emptyText={emptyText(state.view, source.state(), snapshot)}
+			/>
+		);
+	}
+
+	return (
+		<Box flexDirection="column" height={height}>
+			<Header
+				hostname={hostname}
+				description={source.description}
+				sourceState={source.state()}
+				paused={state.paused}
+				uptimeMs={Math.max(0, snapshot.atMs - startedAtMs)}
+				snapshot={snapshot}
+				view={state.view}
+				color={color}
+			/>
+			<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+				{body}
+			</Box>
+			<Footer mode={state.mode} notice={state.notice} width={size.columns} color={color} />
+		</Box>
+	);
+}

@@ -1,0 +1,40 @@
+// The top-style table: a title line, then one line per row, the selected one
+// in inverse video and marked with `>` (which survives --no-color).
+
+import {Box, Text} from 'ink';
+import type {Row, Sort} from '../aggregate/types.js';
+import type {Layout} from './column-layout.js';
+import {SegmentsLine} from './segments-line.js';
+import {headerText, rowSegments} from './table-line.js';
+
+type Props = {
+	readonly rows: readonly Row[];
+	readonly layout: Layout;
+	readonly sort: Sort;
+	readonly selected: number;
+	readonly scrollTop: number;
+	readonly pageSize: number;
+	readonly color: boolean;
+	readonly emptyText: string;
+};
+
+export function Table({rows, layout, sort, selected, scrollTop, pageSize, color, emptyText}: Props) {
+	const visible = rows.slice(scrollTop, scrollTop + pageSize);
+	return (
+		<Box flexDirection="column" flexShrink={0}>
+			<Text wrap="truncate" inverse bold>
+				{headerText(layout, sort)}
+			</Text>
+			{visible.length === 0 ? (
+				<Text wrap="truncate" dimColor>
+					{` ${emptyText}`}
+				</Text>
+			) : (
+				visible.map((row, offset) => {
+					const isSelected = scrollTop + offset === selected;
+					return <SegmentsLine key={row.key} segments={rowSegments(row, layout, isSelected)} color={color} inverse={isSelected} />;
+				})
+			)}
+		</Box>
+	);
+}
