@@ -23,6 +23,7 @@ export type DemoSource = ExchangeSource & {
 };
 
 const startTimeoutMs = 10_000;
+const exitTimeoutMs = 2000;
 
 // Built: dist/source/demo/*.js run by node. Under tsx (tests): source/demo/*.ts, run with tsx.
 const demoScript = (name: 'server' | 'client'): {path: string; execArgv: string[]} => {
@@ -70,11 +71,31 @@ function whenSpawned(child: ChildProcess, what: string): Promise<number> {
 	});
 }
 
+const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+/** SIGTERM, then SIGKILL if it lingers; resolves once the child is gone (and reaped). */
+async function endChild(child: ChildProcess): Promise<void> {
+	if (hasExited(child) || child.pid === undefined) {
+		return;
+	}
+
+	const exited = new Promise<void>(resolve => {
+		child.once('exit', () => {
+			resolve();
+		});
+	});
+	child.kill('SIGTERM');
+	const timer = setTimeout(() => child.kill('SIGKILL'), exitTimeoutMs);
+	await exited;
+	clearTimeout(timer);
+}
+
 export async function createDemoSource(options: DemoOptions): Promise<DemoSource> {
 	const children: ChildProcess[] = [];
+	// On process exit only synchronous work runs: signal, do not wait.
 	const killChildren = (): void => {
 		for (const child of children) {
-			if (child.exitCode === null && child.signalCode === null) {
+			if (!hasExited(child)) {
 				child.kill('SIGTERM');
 			}
 		}
@@ -109,13 +130,13 @@ export async function createDemoSource(options: DemoOptions): Promise<DemoSource
 			health: () => live.health(),
 			finished: live.finished,
 			async stop() {
-				killChildren();
+				await Promise.all(children.map(async child => endChild(child)));
 				process.removeListener('exit', killChildren);
 				await live.stop();
 			},
 		};
 	} catch (error) {
-		killChildren();
+		await Promise.all(children.map(async child => endChild(child)));
 		process.removeListener('exit', killChildren);
 		throw error;
 	}

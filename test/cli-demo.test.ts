@@ -1,0 +1,59 @@
+// `httptop --demo`: the built-in server and client fill the report at once,
+// every route of the demo shows up on both sides, and the two children are
+// gone when httptop exits, whether its time ran out or it was interrupted.
+// Needs BPF (root): skipped without it unless HTTPTOP_REQUIRE_BPF is set.
+import type {ExecutionContext} from 'ava';
+import type {Report} from '../source/report/index.js';
+import {bpfSerialTest} from './helpers/bpf.js';
+import {runCli, startCli} from './helpers/cli.js';
+
+const demoRoutes = ['/api/users/:id', '/api/users', '/api/orders', '/health', '/static/app.js'];
+
+const isAlive = (pid: number): boolean => {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+};
+
+function assertDemoReport(t: ExecutionContext, report: Report): number[] {
+	t.true(report.totals.count > 100, `${report.totals.count} exchanges`);
+	for (const role of ['server', 'client'] as const) {
+		const routes = new Set(report.endpoints.filter(endpoint => endpoint.role === role).map(endpoint => endpoint.route));
+		for (const route of demoRoutes) {
+			t.true(routes.has(route), `${role} ${route}`);
+		}
+	}
+
+	const comms = new Set(report.endpoints.map(endpoint => endpoint.process?.comm));
+	t.deepEqual([...comms].sort(), ['demo-client', 'demo-server']);
+	t.false(JSON.stringify(report).includes('demo-secret-token'), 'the client\'s query strings stay hidden');
+	return [...new Set(report.endpoints.map(endpoint => endpoint.process!.pid))];
+}
+
+bpfSerialTest('--demo --snapshot fills every route on both sides, then its children are gone', async t => {
+	const result = await runCli(['--demo', '--snapshot', '--duration', '2', '--format', 'json']);
+	t.is(result.code, 0, result.stderr);
+	t.regex(result.stderr, /^httptop: tracing \d+ syscall tracepoints \(demo server pid \d+ on 127\.0\.0\.1:\d+, client pid \d+\) for 2 s/);
+	const pids = assertDemoReport(t, JSON.parse(result.stdout) as Report);
+	t.is(pids.length, 2);
+	t.deepEqual(pids.filter(pid => isAlive(pid)), [], 'the demo server and client exited with httptop');
+});
+
+bpfSerialTest('--demo children die when httptop is killed outright (SIGKILL)', async t => {
+	const httptop = startCli(['--demo', '--snapshot', '--duration', '1m']);
+	await httptop.waitForStderr(/demo server pid \d+/);
+	const [, server, client] = /demo server pid (\d+) .* client pid (\d+)/.exec(httptop.stderr())!.map(Number);
+	t.true(isAlive(server!) && isAlive(client!));
+	httptop.process.kill('SIGKILL');
+	await httptop.result();
+	const deadline = Date.now() + 5000;
+	while ((isAlive(server!) || isAlive(client!)) && Date.now() < deadline) {
+		await new Promise(resolve => setTimeout(resolve, 50));
+	}
+
+	t.false(isAlive(server!), 'demo server gone');
+	t.false(isAlive(client!), 'demo client gone');
+});
