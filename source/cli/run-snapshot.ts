@@ -83,7 +83,8 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 	const text = renderReport(snapshot, meta, {
 		format: options.format,
 		color: options.color, // chalk (in Ink) still leaves a pipe plain unless FORCE_COLOR says otherwise
-		width: io.stdout.isTTY ? io.stdout.columns : undefined,
+		// A terminal that reports no size (0 columns) is treated like a pipe.
+		width: io.stdout.isTTY && io.stdout.columns > 0 ? io.stdout.columns : undefined,
 	});
 	await new Promise<void>((resolve, reject) => {
 		io.stdout.write(text, error => {
