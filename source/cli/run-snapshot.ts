@@ -35,10 +35,10 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 	const aggregator = createAggregator({idleExpiryMs: Number.POSITIVE_INFINITY});
 	let exchanges = 0;
 	const status = createStatusLine(io.stderr);
-	const describe = (): string => replay
-		? `${source.description}: ${exchanges} requests so far (Ctrl-C stops early)`
-		: `${source.description} for ${formatSeconds(options.durationMs)}... `
-			+ `${exchanges} requests, ${formatSeconds(Math.max(0, endsAtMs - Date.now()))} left (Ctrl-C stops early)`;
+	const progress = (): [string, string] => replay
+		? [`${source.description}...`, `${exchanges} requests so far (Ctrl-C stops early)`]
+		: [`${source.description} for ${formatSeconds(options.durationMs)}...`,
+			`${exchanges} requests, ${formatSeconds(Math.max(0, endsAtMs - Date.now()))} left (Ctrl-C stops early)`];
 
 	let endsAtMs = Number.POSITIVE_INFINITY;
 	await source.start(batch => {
@@ -47,9 +47,9 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 	});
 	const startedAtMs = Date.now();
 	endsAtMs = startedAtMs + options.durationMs;
-	status.update(describe());
+	status.update(...progress());
 	const ticker = setInterval(() => {
-		status.update(describe());
+		status.update(...progress());
 	}, 1000);
 	try {
 		await Promise.race([replay ? source.finished : sleep(options.durationMs), io.interrupted]);
