@@ -495,3 +495,13 @@ test('capture health: drops stand out, counters come from the source', async t =
 	t.regex(screen.frame(), /parse errors 7 /);
 	t.regex(screen.frame(), /unpaired 5/);
 });
+
+test('keys that arrive together in one read each count: jj moves two rows, a pasted filter with Enter applies', async t => {
+	const screen = await setup(t);
+	await screen.press('jj');
+	t.true(selectedLine(screen).includes('/api/slow'));
+	await screen.press('/', 'route~flaky\r');
+	t.notRegex(screen.frame(), /^filter:/m);
+	t.regex(screen.frame(), /filter route~flaky/);
+	t.is(rowsOf(screen, '/api/fast')[0], -1);
+});

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type {Row} from '../source/aggregate/types.js';
 import {layoutColumns, type ColumnId} from '../source/ui/column-layout.js';
-import {headerText, rowSegments} from '../source/ui/table-line.js';
+import {fitProcessLabel, headerText, rowSegments} from '../source/ui/table-line.js';
 import {cellWidth} from '../source/ui/text-width.js';
 
 const ids = (width: number, groupBy: Parameters<typeof layoutColumns>[1] = 'endpoint'): ColumnId[] =>
@@ -110,4 +110,14 @@ test('error rates and slow latencies carry warning tones', t => {
 	t.true(tones.has('warn'));
 	const calm = rowSegments(row({count: 10, latencyMs: {p50: 1, p90: 2, p99: 3, max: 4, mean: 1}}), layout, false);
 	t.false(calm.some(segment => segment.tone === 'bad' || segment.tone === 'warn'));
+});
+
+test('a narrow process column keeps the name: container, then pid, go first', t => {
+	const busy = row({process: {pid: 32_367, comm: 'demo-client'}, container: 'web'});
+	t.is(fitProcessLabel(busy, 40), 'web/demo-client[32367]');
+	t.is(fitProcessLabel(busy, 18), 'demo-client[32367]');
+	t.is(fitProcessLabel(busy, 12), 'demo-client');
+	t.is(fitProcessLabel(busy, 8), 'demo-cl…');
+	t.is(fitProcessLabel(row({process: null, container: 'web'}), 12), 'web');
+	t.is(fitProcessLabel(row({process: null, container: null}), 12), '*');
 });

@@ -15,7 +15,7 @@ import {LinesBlock} from './lines-block.js';
 import {Table} from './table.js';
 import {useSnapshotTick} from './use-snapshot-tick.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {handleKey, initialViewState, scrollTopFor, selectedIndexIn, type KeyContext, type ViewState} from './view-state.js';
+import {handleKey, initialViewState, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type ViewState} from './view-state.js';
 
 // The smallest screen the view lays out for; smaller terminals get it clipped.
 const minimumHeight = 10;
@@ -63,15 +63,18 @@ export function App(props: AppProps) {
 	const latest = useRef({state, context});
 	latest.current = {state, context};
 	useInput((input, key) => {
-		const result = handleKey(latest.current.state, input, key, latest.current.context);
-		latest.current = {...latest.current, state: result.state};
-		setState(result.state);
-		if (result.effect === 'reset') {
-			aggregator.reset(now());
-			setGeneration(previous => previous + 1);
-		} else if (result.effect === 'quit') {
-			props.onQuit?.();
-			exit();
+		for (const [character, press] of splitKeys(input, key)) {
+			const result = handleKey(latest.current.state, character, press, latest.current.context);
+			latest.current = {...latest.current, state: result.state};
+			setState(result.state);
+			if (result.effect === 'reset') {
+				aggregator.reset(now());
+				setGeneration(previous => previous + 1);
+			} else if (result.effect === 'quit') {
+				props.onQuit?.();
+				exit();
+				return;
+			}
 		}
 	});
 

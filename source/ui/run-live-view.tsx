@@ -16,7 +16,6 @@ export type LiveViewStreams = {
 
 const enterAlternateScreen = '\u001B[?1049h\u001B[2J\u001B[H\u001B[?25l';
 const leaveAlternateScreen = '\u001B[?25h\u001B[?1049l';
-const clearScreen = '\u001B[2J\u001B[H';
 
 // How long stopping the source may take before the view exits anyway.
 const stopTimeoutMs = 3000;
@@ -97,14 +96,6 @@ export async function runLiveView(props: AppProps, streams: LiveViewStreams = {}
 		}
 	};
 
-	// A resize can leave the old frame's pieces where the new one does not
-	// reach: clear, and make Ink draw the next frame whole. Registered before
-	// Ink's own listener so that Ink redraws after the clear.
-	const onResize = () => {
-		stdout.write(clearScreen);
-		instance?.clear();
-	};
-
 	let shuttingDown = false;
 	const shutDown = async (exitCode: number, message: string | null) => {
 		if (shuttingDown) {
@@ -142,7 +133,6 @@ export async function runLiveView(props: AppProps, streams: LiveViewStreams = {}
 
 	process.on('uncaughtException', onFatal);
 	process.on('unhandledRejection', onFatal);
-	stdout.on('resize', onResize);
 	stdout.write(enterAlternateScreen);
 	try {
 		instance = render(<App {...props} />, {
@@ -151,7 +141,10 @@ export async function runLiveView(props: AppProps, streams: LiveViewStreams = {}
 			stderr,
 			exitOnCtrlC: false,
 			patchConsole: false,
-			incrementalRendering: true,
+			// Each frame is written whole (one write, synchronised where the terminal can): after a
+			// resize, Ink's erase-then-redraw then lands on the screen as it is, where a line-by-line
+			// update would trust positions the terminal has moved.
+			incrementalRendering: false,
 		});
 		await instance.waitUntilExit();
 	} catch (error) {
@@ -159,7 +152,6 @@ export async function runLiveView(props: AppProps, streams: LiveViewStreams = {}
 		restoreTerminal();
 		throw error;
 	} finally {
-		stdout.off('resize', onResize);
 		if (!shuttingDown) {
 			for (const signal of signals) {
 				process.off(signal, onSignal);

@@ -6,7 +6,7 @@ import {columnOfSort, type Column, type Layout} from './column-layout.js';
 import {formatBytes, formatCount, formatDuration, formatPercent, formatRate} from './format.js';
 import {sanitize} from './sanitize.js';
 import {sparkline} from './sparkline.js';
-import {elideMiddle, padEnd, padStart} from './text-width.js';
+import {cellWidth, elideMiddle, padEnd, padStart, truncateEnd} from './text-width.js';
 
 /** How a segment is coloured; `plain` and `dim` are all a no-colour terminal distinguishes. */
 export type Tone = 'plain' | 'dim' | 'warn' | 'bad' | 'good';
@@ -35,6 +35,21 @@ export function processLabel(row: Row): string {
 	return process ?? container ?? '*';
 }
 
+/**
+ * The process column in `width` cells: the whole label when it fits, else
+ * without the container, then without the pid, then the name cut at its end
+ * (as top cuts a command), so the name stays readable.
+ */
+export function fitProcessLabel(row: Row, width: number): string {
+	const candidates = [processLabel(row)];
+	if (row.process) {
+		const comm = sanitize(row.process.comm);
+		candidates.push(`${comm}[${row.process.pid}]`, comm);
+	}
+
+	return candidates.find(candidate => cellWidth(candidate) <= width) ?? truncateEnd(candidates.at(-1) ?? '', width);
+}
+
 /** What the key column shows for a row, sanitised. */
 export function keyLabel(row: Row): string {
 	return sanitize(row.label);
@@ -57,7 +72,7 @@ function cell(row: Row, column: Column): Segment {
 		}
 
 		case 'process': {
-			return {text: elideMiddle(processLabel(row), column.width), tone: row.process ? 'plain' : 'dim'};
+			return {text: fitProcessLabel(row, column.width), tone: row.process ? 'plain' : 'dim'};
 		}
 
 		case 'rate': {

@@ -334,3 +334,37 @@ export function handleKey(state: ViewState, input: string, key: Keypress, contex
 		}
 	}
 }
+
+/**
+ * Ink hands over a run of typed characters as one input when they arrive in
+ * one read (a paste, key repeat on a busy terminal, `tmux send-keys`): split
+ * it into one key press per character, so `jjj` moves three rows and a
+ * pasted filter followed by Enter is applied.
+ */
+export function splitKeys(input: string, key: Keypress): Array<readonly [string, Keypress]> {
+	const characters = [...input];
+	if (characters.length <= 1) {
+		return [[input, key]];
+	}
+
+	return characters.map((character): readonly [string, Keypress] => {
+		const code = character.codePointAt(0) ?? 0;
+		if (character === '\r' || character === '\n') {
+			return ['', {return: true}];
+		}
+
+		if (character === '\u007F' || character === '\b') {
+			return ['', {backspace: true}];
+		}
+
+		if (character === '\t') {
+			return ['', {tab: true}];
+		}
+
+		if (code < 0x20) {
+			return [String.fromCodePoint(code + 0x60), {ctrl: true}];
+		}
+
+		return [character, {}];
+	});
+}
