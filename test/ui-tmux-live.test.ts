@@ -39,7 +39,7 @@ bpfSerialTest('live: a real server under load shows up, sorts, filters, and q ex
 	await session.waitFor(screen => /tracing/.test(screen) && screen.includes('REQ/S'), 'the live view tracing', 30_000);
 
 	// At most 12 s and 60,000 requests, paced to 1,000/s.
-	const load = startChild('node', [`${repository}test/helpers/ui-load-client.mjs`, String(port), '12', '60000', '1000']);
+	const load = startChild('node', ['--import=tsx', `${repository}test/helpers/ui-load-client.ts`, String(port), '12', '60000', '1000'], {cwd: repository});
 	t.teardown(() => {
 		load.kill();
 	});
