@@ -2,6 +2,9 @@
 // every route of the demo shows up on both sides, and the two children are
 // gone when httptop exits, whether its time ran out or it was interrupted.
 // Needs BPF (root): skipped without it unless HTTPTOP_REQUIRE_BPF is set.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
 import type {Report} from '../source/report/index.js';
 import {bpfSerialTest} from './helpers/bpf.js';
@@ -56,4 +59,20 @@ bpfSerialTest('--demo children die when httptop is killed outright (SIGKILL)', a
 
 	t.false(isAlive(server!), 'demo server gone');
 	t.false(isAlive(client!), 'demo client gone');
+});
+
+bpfSerialTest('--record tees the demo into a file whose --replay report counts the same per endpoint', async t => {
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-record-'));
+	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
+	const file = join(directory, 'demo.ndjson');
+	const live = await runCli(['--demo', '--snapshot', '--duration', '2', '--record', file, '--format', 'json']);
+	t.is(live.code, 0, live.stderr);
+	t.regex(live.stderr, /recording to .*demo\.ndjson/);
+	const replayed = await runCli(['--replay', file, '--snapshot', '--format', 'json']);
+	t.is(replayed.code, 0, replayed.stderr);
+	const counts = (report: Report) => Object.fromEntries(report.endpoints.map(endpoint => [`${endpoint.role} ${endpoint.method} ${endpoint.route}`, endpoint.count]));
+	const liveReport = JSON.parse(live.stdout) as Report;
+	t.true(liveReport.totals.count > 100);
+	t.deepEqual(counts(JSON.parse(replayed.stdout) as Report), counts(liveReport));
+	t.false(readFileSync(file, 'utf8').includes('demo-secret-token'), 'no query strings recorded without --show-query');
 });

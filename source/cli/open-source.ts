@@ -106,7 +106,8 @@ function openRecorder(path: string): Recorder {
 	try {
 		return createRecorder(path, {
 			onError(error) {
-				process.stderr.write(`httptop: --record: writing '${path}' failed, recording stopped: ${error.message}\n`);
+				// console, not stderr: the live view holds console output until it gives the terminal back.
+				console.error(`httptop: --record: writing '${path}' failed, recording stopped: ${error.message}`);
 			},
 		});
 	} catch (error) {
