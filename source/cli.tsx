@@ -12,6 +12,7 @@ import {helpText} from './cli/help.js';
 import {openSource, type OpenedSource} from './cli/open-source.js';
 import {parseCommandLine, UsageError, type Options} from './cli/options.js';
 import {runSnapshot} from './cli/run-snapshot.js';
+import {sanitize} from './ui/sanitize.js';
 
 const exitSuccess = 0;
 const exitFailure = 1;
@@ -21,7 +22,8 @@ const firstLine = (text: string): string => text.split('\n').find(line => line.t
 
 /** "httptop: <message>"; messages that already name httptop are not prefixed twice. */
 function printError(message: string): void {
-	const line = firstLine(message);
+	// Messages quote arguments and file contents back: escaped like any other untrusted text.
+	const line = sanitize(firstLine(message));
 	process.stderr.write(`${line.startsWith('httptop') ? line : `httptop: ${line}`}\n`);
 }
 
