@@ -109,21 +109,27 @@ PODMAN_PLATFORM ?=
 PODMAN_RUNTIME ?= $(if $(shell command -v runc 2>/dev/null),--runtime runc)
 # Without CAP_SYS_RESOURCE podman cannot raise RLIMIT_NOFILE/NPROC to its defaults:
 # ask for this shell's hard limits (nproc capped at 32768, which podman accepts here).
-podman_hard_limit = $(shell awk '/^Max $(1) / { n = $$(NF - 1); if (n == "unlimited" || n + 0 > $(2)) n = $(2); print n }' /proc/self/limits)
-PODMAN_ULIMITS ?= --ulimit nofile=$(call podman_hard_limit,open files,1048576):$(call podman_hard_limit,open files,1048576) \
-	--ulimit nproc=$(call podman_hard_limit,processes,32768):$(call podman_hard_limit,processes,32768)
+# Empty where there is no /proc (macOS, with podman machine).
+podman_hard_limit = $(shell awk '/^Max $(1) / { n = $$(NF - 1); if (n == "unlimited" || n + 0 > $(2)) n = $(2); print n }' /proc/self/limits 2>/dev/null)
+podman_nofile = $(call podman_hard_limit,open files,1048576)
+podman_nproc = $(call podman_hard_limit,processes,32768)
+PODMAN_ULIMITS ?= $(if $(podman_nofile),--ulimit nofile=$(podman_nofile):$(podman_nofile)) \
+	$(if $(podman_nproc),--ulimit nproc=$(podman_nproc):$(podman_nproc))
 # npm inside the build uses the host's registry and CA bundle (a build secret: never in the image).
 NPM_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 NPM_CAFILE ?= $(shell npm config get cafile 2>/dev/null | grep -v -x -e null -e undefined)
 PODMAN_BUILD_FLAGS ?=
 comma := ,
 # Where podman keeps its containers' names (mounted read-only so httptop can name containers).
-PODMAN_STORAGE ?= $(shell $(PODMAN) info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}-containers' 2>/dev/null)
+# Not on macOS: there podman runs in a VM, and -v paths would be the Mac's.
+PODMAN_STORAGE ?= $(if $(filter Darwin,$(shell uname -s)),,$(shell $(PODMAN) info --format '{{.Store.GraphRoot}}/{{.Store.GraphDriverName}}-containers' 2>/dev/null))
 # What httptop needs: the host's processes, tracefs/BPF (privileged), the host's cgroup paths.
 PODMAN_PROFILER_FLAGS ?= --privileged --pid=host --cgroupns=host --network=host \
 	$(if $(PODMAN_STORAGE),-v $(PODMAN_STORAGE):/var/lib/containers/storage/$(notdir $(PODMAN_STORAGE)):ro) \
 	$(if $(wildcard /var/lib/docker/containers),-v /var/lib/docker/containers:/var/lib/docker/containers:ro)
-PODMAN_RUN_FLAGS ?= $(PODMAN_RUNTIME) $(PODMAN_ULIMITS) $(PODMAN_PROFILER_FLAGS)
+# More flags on top, e.g. mounts of rootless users' container records.
+PODMAN_RUN_EXTRA ?=
+PODMAN_RUN_FLAGS ?= $(PODMAN_RUNTIME) $(PODMAN_ULIMITS) $(PODMAN_PROFILER_FLAGS) $(PODMAN_RUN_EXTRA)
 
 .PHONY: podman-base
 podman-base:

@@ -68,8 +68,19 @@ echo "make-base-image: debootstrap $SUITE from $MIRROR"
 debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1 ||
 	{ tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed (log above)"; }
 
-# What a fresh image should not carry: package caches, logs, machine identity.
-rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* "$rootfs"/tmp/*
+# What a fresh image should not carry: package caches, logs, machine identity,
+# and (as Debian's -slim images) manuals and documentation except licenses,
+# now and in packages installed later.
+rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/* "$rootfs"/tmp/* \
+	"$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/*
+find "$rootfs/usr/share/doc" -type f ! -name copyright -delete
+find "$rootfs/usr/share/doc" -type d -empty -delete
+cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+EOF
 : >"$rootfs/etc/machine-id"
 
 # import ROOTFS IMAGE MESSAGE CMD
