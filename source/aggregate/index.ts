@@ -1,30 +1,17 @@
 // The aggregator's public surface: what the live view, the report and the CLI import.
-// (Stubs with the final signatures; the implementation follows in this folder.)
 
-import type {Aggregator, AggregatorOptions, FilterParseResult, SortColumn} from './types.js';
+import type {Row, Snapshot} from './types.js';
 
 export type * from './types.js';
 export {groupByValues} from './types.js';
+export {createAggregator, defaultIdleExpiryMs, defaultMaxRows, type CreateAggregatorOptions} from './aggregator.js';
+export {filterFields, parseFilter} from './filter.js';
+export {LATENCY_RELATIVE_ERROR as latencyRelativeError} from './latency.js';
+export {normalizeRoute} from './route.js';
+export {compareRows, descendingByDefault, sortColumns, sortRows} from './sort.js';
 
-/** Every column a view can sort by, in the order a UI cycles through them. */
-export const sortColumns: readonly SortColumn[] = [
-	'rate', 'count', 'errors', 'errorRate', 'p50', 'p90', 'p99', 'max', 'mean', 'ttfb',
-	'bytesIn', 'bytesOut', 'lastSeen', 'key', 'method', 'process',
-];
-
-/** Relative error of every latency percentile the aggregator reports. */
-export const latencyRelativeError = 0.01;
-
-export function createAggregator(_options?: AggregatorOptions): Aggregator {
-	throw new Error('not implemented yet');
-}
-
-/** Parses a filter expression such as `status>=500 method=POST route~/api`. */
-export function parseFilter(_text: string): FilterParseResult {
-	throw new Error('not implemented yet');
-}
-
-/** `/users/123/orders` -> `/users/:id/orders` (the per-path part; folding of exploding segments is per aggregator). */
-export function normalizeRoute(_path: string): string {
-	throw new Error('not implemented yet');
-}
+/** A row's requests per second since the aggregator started (or was reset). */
+export const rateSinceStart = (row: Row, snapshot: Snapshot): number => {
+	const seconds = (snapshot.atMs - snapshot.startedAtMs) / 1000;
+	return seconds > 0 ? row.count / seconds : 0;
+};

@@ -1,0 +1,230 @@
+// Aggregator benchmarks: ingest rate on one core, RSS after a flood of
+// 1,000,000 exchanges with unique raw paths (measured in a child process of its
+// own, so nothing else in the process counts), and the per-tick work (every
+// row's percentiles and rates, grouping, sorting) at 5,000 rows.
+// Run alone: node --import=tsx bench/aggregate.ts
+import {execFile} from 'node:child_process';
+import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
+import {setFlagsFromString} from 'node:v8';
+import {runInNewContext} from 'node:vm';
+import type {Exchange} from '../source/http/exchange.js';
+import {createAggregator, parseFilter, type Aggregator, type ViewOptions} from '../source/aggregate/index.js';
+
+const floodSize = 1_000_000;
+const batchSize = 1024;
+const tickRows = 5000;
+const t0 = Date.UTC(2025, 0, 1);
+
+/** A deterministic pseudo-random generator (mulberry32), so every run sees the same traffic. */
+function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6D_2B_79_F5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+	};
+}
+
+type Shape = {role: 'server' | 'client'; method: string; host: string; pid: number; comm: string; port: number; remote: string; conn: number};
+
+const shapes: Shape[] = [
+	{role: 'server', method: 'GET', host: 'shop.example', pid: 4101, comm: 'nginx', port: 80, remote: '10.0.0.7', conn: 1},
+	{role: 'server', method: 'GET', host: 'shop.example', pid: 4102, comm: 'nginx', port: 80, remote: '10.0.0.8', conn: 2},
+	{role: 'server', method: 'POST', host: 'api.example', pid: 5200, comm: 'node', port: 3000, remote: '10.0.0.9', conn: 3},
+	{role: 'client', method: 'GET', host: 'api.example', pid: 6300, comm: 'python3', port: 3000, remote: '10.0.1.2', conn: 4},
+];
+
+/** Keep-alive connections: each shape opens a new one every 100 requests. */
+function exchange(next: () => number, path: string, shape: Shape, atMs: number, sequence: number): Exchange {
+	const latency = 0.02 + next() ** 3 * 200; // 20 µs to 200 ms, mostly fast
+	const roll = next();
+	return {
+		role: shape.role,
+		pid: shape.pid,
+		tid: shape.pid,
+		comm: shape.comm,
+		container: null,
+		fd: 12,
+		connId: shape.conn * 1_000_000 + Math.floor(sequence / 100),
+		local: {address: '10.0.0.1', port: shape.role === 'server' ? shape.port : 40_000},
+		remote: {address: shape.remote, port: shape.role === 'server' ? 50_000 : shape.port},
+		method: shape.method,
+		path,
+		query: null,
+		host: shape.host,
+		httpVersion: '1.1',
+		status: roll < 0.9 ? 200 : (roll < 0.97 ? 404 : 503),
+		requestBytes: 120 + Math.floor(next() * 400),
+		responseBytes: 200 + Math.floor(next() * 4000),
+		startMs: atMs - latency,
+		firstByteMs: atMs - latency / 2,
+		endMs: atMs,
+	};
+}
+
+/** Raw paths that are all different: ids, hashes, slugs and names at several depths. */
+function uniquePath(index: number, next: () => number): string {
+	const word = Math.floor(next() * 1e9).toString(36);
+	switch (index % 6) {
+		case 0: {
+			return `/users/${index}/orders`;
+		}
+		case 1: {
+			return `/files/${(index * 2_654_435_761 >>> 0).toString(16).padStart(8, '0')}${word}`;
+		}
+		case 2: {
+			return `/blog/${word}-post-${index}`;
+		}
+		case 3: {
+			return `/search/${word}x${index}/page`;
+		}
+		case 4: {
+			return `/u/${word}/repos/${word}${index}/tree/main`;
+		}
+		default: {
+			return `/static/${word}${index}.js`;
+		}
+	}
+}
+
+const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'p99', descending: true}, filter: null, role: 'both'};
+
+/** The flood, in this process: ingest rate over unique paths, then memory. Meant for a fresh process. */
+async function flood(): Promise<Record<string, number>> {
+	const next = random(7);
+	const aggregator = createAggregator();
+	let ingestMs = 0;
+	const batch: Exchange[] = [];
+	for (let index = 0; index < floodSize; index += batchSize) {
+		batch.length = 0;
+		for (let i = index; i < Math.min(floodSize, index + batchSize); i++) {
+			batch.push(exchange(next, uniquePath(i, next), shapes[i % shapes.length]!, t0 + i / 50, i));
+		}
+		const start = performance.now();
+		aggregator.add(batch);
+		ingestMs += performance.now() - start;
+	}
+	batch.length = 0;
+	const snapshot = aggregator.snapshot(view, t0 + floodSize / 50);
+	setFlagsFromString('--expose-gc');
+	(runInNewContext('gc') as () => void)();
+	await new Promise(resolve => setTimeout(resolve, 50));
+	const memory = process.memoryUsage();
+	return {
+		floodIngestPerSec: floodSize / (ingestMs / 1000),
+		rssMb: memory.rss / 1e6,
+		heapUsedMb: memory.heapUsed / 1e6,
+		rows: snapshot.totals.rows,
+	};
+}
+
+/** Typical traffic: a fixed pool of exchanges over ~150 routes, ingested again and again. */
+function ingestRate(): number {
+	const next = random(11);
+	const pool: Exchange[] = [];
+	for (let i = 0; i < 65_536; i++) {
+		const resource = ['users', 'orders', 'items', 'carts', 'search'][i % 5]!;
+		const path = `/api/v1/${resource}/${Math.floor(next() * 1e6)}${i % 3 === 0 ? '/history' : ''}`;
+		pool.push(exchange(next, path, shapes[i % shapes.length]!, t0 + i / 20, i));
+	}
+	const aggregator = createAggregator();
+	const batches: Exchange[][] = [];
+	for (let i = 0; i < pool.length; i += batchSize) {
+		batches.push(pool.slice(i, i + batchSize));
+	}
+	aggregator.add(pool); // warm up: cells exist, code is optimized
+	const rounds = Math.ceil(floodSize / pool.length);
+	const start = performance.now();
+	for (let round = 0; round < rounds; round++) {
+		for (const batch of batches) {
+			aggregator.add(batch);
+		}
+	}
+	return (rounds * pool.length) / ((performance.now() - start) / 1000);
+}
+
+const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Per-tick work at 5,000 rows: 25 routes x 200 hosts, ~100 exchanges each. */
+function tickTimes(): Record<string, number> {
+	const next = random(13);
+	const aggregator: Aggregator = createAggregator({maxRows: tickRows});
+	const shape = shapes[0]!;
+	const batch: Exchange[] = [];
+	const feed = (atMs: number, perRow: number): void => {
+		for (let round = 0; round < perRow; round++) {
+			batch.length = 0;
+			for (let row = 0; row < tickRows; row++) {
+				const host = `h${row % 200}.example`;
+				batch.push(exchange(next, `/api/r${Math.floor(row / 200)}`, {...shape, host}, atMs + round, row));
+			}
+			aggregator.add(batch);
+		}
+	};
+	feed(t0, 100);
+	const filter = parseFilter('status>=200 latency>1ms');
+	if (!filter.ok) {
+		throw new Error(filter.message);
+	}
+	const times = {cold: [] as number[], warm: [] as number[], process: [] as number[], filtered: [] as number[]};
+	let rows = 0;
+	for (let tick = 1; tick <= 15; tick++) {
+		const now = t0 + tick * 1000;
+		feed(now - 500, 1); // every row changed since the last tick: nothing cached
+		let start = performance.now();
+		rows = aggregator.snapshot(view, now).rows.length;
+		times.cold.push(performance.now() - start);
+		start = performance.now();
+		aggregator.snapshot(view, now + 1);
+		times.warm.push(performance.now() - start);
+		start = performance.now();
+		aggregator.snapshot({...view, groupBy: 'process'}, now + 2);
+		times.process.push(performance.now() - start);
+		start = performance.now();
+		aggregator.snapshot({...view, filter: filter.filter}, now + 3);
+		times.filtered.push(performance.now() - start);
+	}
+	return {
+		tickRows: rows,
+		tickMs: median(times.cold.slice(5)),
+		tickUnchangedMs: median(times.warm.slice(5)),
+		tickByProcessMs: median(times.process.slice(5)),
+		tickFilteredMs: median(times.filtered.slice(5)),
+	};
+}
+
+const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
+
+export async function benchAggregate(): Promise<Record<string, number | string>> {
+	const ingest = ingestRate();
+	const ticks = tickTimes();
+	const {stdout} = await promisify(execFile)(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), '--flood'], {
+		maxBuffer: 1 << 20,
+	});
+	const flooded = JSON.parse(stdout) as Record<string, number>;
+	return {
+		'ingest, typical traffic (exchanges/s, one core)': Math.round(ingest),
+		'ingest, 1,000,000 unique raw paths (exchanges/s)': Math.round(flooded.floodIngestPerSec!),
+		'RSS after the 1,000,000-path flood (MB)': round(flooded.rssMb!),
+		'heap used after the flood (MB)': round(flooded.heapUsedMb!),
+		'rows after the flood': flooded.rows!,
+		'tick at 5,000 rows, every row changed (ms)': round(ticks.tickMs!, 2),
+		'tick at 5,000 rows, nothing changed (ms)': round(ticks.tickUnchangedMs!, 2),
+		'tick at 5,000 rows grouped by process (ms)': round(ticks.tickByProcessMs!, 2),
+		'tick at 5,000 rows with a filter (ms)': round(ticks.tickFilteredMs!, 2),
+		'rows in the tick benchmark': ticks.tickRows!,
+	};
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	if (process.argv.includes('--flood')) {
+		console.log(JSON.stringify(await flood()));
+	} else {
+		for (const [name, value] of Object.entries(await benchAggregate())) {
+			console.log(`${name}: ${value}`);
+		}
+	}
+}

@@ -1,0 +1,422 @@
+// The in-process aggregator. The per-exchange path only finds a cell and
+// records into it; grouping, identity filters (as a choice of cells), merging,
+// percentiles, rates, metric filters and sorting happen once per tick in
+// `snapshot`. Pure: no I/O, no timers; every `nowMs` comes from the caller.
+//
+// Two tables of cells: `endpoints` counts every exchange; `peers` counts the
+// server-side exchanges once more, split by the client's address, for the peer
+// grouping and `peer=` filters (a client's peer, the server it calls, is part
+// of its endpoint identity already). Each table holds at most maxRows cells;
+// past that, new identities land in "(other)".
+
+import type {Exchange, Role} from '../http/exchange.js';
+import {Cell, connectionStem, isError, peerKey, requestKey, type CellIdentity} from './cell.js';
+import {CellTable} from './cell-table.js';
+import {compiledFilter, type FilterSubject} from './filter.js';
+import {createLatencySketch, latencyHistogram, recordLatency, summarizeLatency} from './latency.js';
+import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
+import {buildRow, groupKeyOf, topPaths, type RowContext} from './rows.js';
+import {recentSlowMs} from './samples.js';
+import {sortRows} from './sort.js';
+import type {
+	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, Row, RowDetail, Snapshot, Totals, ViewOptions,
+} from './types.js';
+import {SecondCounters, secondOf, WindowSums} from './windows.js';
+
+export type CreateAggregatorOptions = AggregatorOptions & {
+	/** Distinct values after one route prefix before they fold into `*`; default 32. */
+	readonly routeSegmentLimit?: number;
+};
+
+export const defaultMaxRows = 5000;
+export const defaultIdleExpiryMs = 10 * 60_000;
+export const defaultExamplePaths = 8;
+
+const detailPaths = 50;
+const detailSlow = 10;
+
+/** Counts kept per role outside the cells, so totals since start survive cell expiry. */
+class RoleTotals {
+	count = 0;
+	errors = 0;
+	readonly windows = new SecondCounters();
+	readonly latency = createLatencySketch();
+}
+
+const connectionCacheSize = 65_536;
+
+/** The identity fields one connection's exchanges share. */
+type Connection = {
+	readonly role: Role;
+	readonly server: boolean;
+	readonly pid: number;
+	readonly comm: string;
+	readonly container: string | null;
+	readonly localPort: number;
+	readonly remoteAddress: string;
+	readonly remotePort: number;
+	readonly port: number; // the listening side's
+	readonly service: string;
+	readonly peer: string | null; // the endpoint table's peer: a client's service, null for a server
+	readonly stem: string;
+	readonly endpointCache: StemCache;
+	readonly peerCache: StemCache; // a server's, per client address
+};
+
+/** Cells recently found for one stem, by route node; valid while the table's generation holds. */
+type StemCache = {
+	generation: number;
+	readonly byRoute: Map<RouteNode, Array<{readonly method: string; readonly host: string | null; readonly status: number; readonly cell: Cell}>>;
+};
+
+const maxCachedPerRoute = 16;
+
+function newConnection(exchange: Exchange, stemCache: (stem: string) => StemCache): Connection {
+	const {role, pid, comm, container} = exchange;
+	const server = role === 'server';
+	const port = server ? exchange.local.port : exchange.remote.port;
+	// The listening side: a server's container, or its process name and port; the address:port a client calls.
+	const service = server ? (container ?? `${comm}:${port}`) : `${exchange.remote.address}:${port}`;
+	const stem = connectionStem(role, pid, comm, container, service);
+	return {
+		role,
+		server,
+		pid,
+		comm,
+		container,
+		localPort: exchange.local.port,
+		remoteAddress: exchange.remote.address,
+		remotePort: exchange.remote.port,
+		port,
+		service,
+		peer: server ? null : service,
+		stem,
+		endpointCache: stemCache(stem),
+		peerCache: server ? stemCache(peerKey(stem, exchange.remote.address)) : stemCache(stem),
+	};
+}
+
+const identityOf = (connection: Connection, exchange: Exchange, route: string, peer: string | null): CellIdentity => ({
+	role: connection.role,
+	method: exchange.method,
+	route,
+	host: exchange.host,
+	pid: connection.pid,
+	comm: connection.comm,
+	container: connection.container,
+	status: exchange.status,
+	port: connection.port,
+	service: connection.service,
+	peer,
+});
+
+const zeroCounters: CaptureCounters = {events: 0, dropped: 0, truncated: 0, parseErrors: 0, unpaired: 0};
+
+function subjectOf(cell: Cell): FilterSubject {
+	const {identity} = cell;
+	return {
+		...identity,
+		paths: cell.paths.paths,
+		peerAddress: identity.role === 'client' ? identity.peer?.slice(0, identity.peer.lastIndexOf(':')) ?? null : identity.peer,
+	};
+}
+
+export function createAggregator(options: CreateAggregatorOptions = {}): Aggregator {
+	const maxRows = Math.max(1, options.maxRows ?? defaultMaxRows);
+	const idleExpiryMs = options.idleExpiryMs ?? defaultIdleExpiryMs;
+	const examplePaths = Math.max(0, options.examplePathsPerRow ?? defaultExamplePaths);
+	const folder = new RouteFolder(options.routeSegmentLimit ?? defaultSegmentLimit);
+	const endpoints = new CellTable(maxRows, examplePaths);
+	const peers = new CellTable(maxRows, examplePaths);
+	const totals = {server: new RoleTotals(), client: new RoleTotals()};
+	const subjects = new WeakMap<Cell, FilterSubject>();
+	let foldVersion = folder.version;
+	let startedAtMs: number | null = null;
+	let captureLatest = zeroCounters;
+	let captureBaseline = zeroCounters;
+	let captureSamples: Array<{atMs: number; events: number}> = [];
+
+	/** Routes already seen may fold further after a fold: move their cells (rare; bounded by the route tree). */
+	function refold(): void {
+		for (let round = 0; folder.version !== foldVersion && round < 100; round++) {
+			foldVersion = folder.version;
+			const reroute = (route: string): string => folder.routeOf(route);
+			endpoints.reroute(reroute);
+			peers.reroute(reroute);
+		}
+	}
+
+	function routeNodeOf(path: string): RouteNode {
+		const node = folder.nodeOf(path);
+		if (folder.version === foldVersion) {
+			return node;
+		}
+		refold();
+		return folder.nodeOf(path);
+	}
+
+	/** What one connection's exchanges share, by connection id: computed once, checked on every use. */
+	let connections = new Map<number, Connection>();
+	/** Recent cells by stem (process and service) and route node, found without building a key. */
+	let stemCaches = new Map<string, StemCache>();
+
+	function stemCache(stem: string): StemCache {
+		let cache = stemCaches.get(stem);
+		if (cache === undefined) {
+			if (stemCaches.size >= connectionCacheSize) {
+				stemCaches = new Map();
+			}
+			cache = {generation: -1, byRoute: new Map()};
+			stemCaches.set(stem, cache);
+		}
+		return cache;
+	}
+
+	function connectionOf(exchange: Exchange): Connection {
+		const known = connections.get(exchange.connId);
+		if (known !== undefined && known.pid === exchange.pid && known.role === exchange.role && known.comm === exchange.comm
+			&& known.container === exchange.container && known.localPort === exchange.local.port
+			&& known.remotePort === exchange.remote.port && known.remoteAddress === exchange.remote.address) {
+			return known;
+		}
+		const connection = newConnection(exchange, stemCache);
+		if (connections.size >= connectionCacheSize) {
+			connections = new Map();
+		}
+		connections.set(exchange.connId, connection);
+		return connection;
+	}
+
+	/** The cell of an exchange in one table: from the stem's cache, or by key (and then cached). */
+	function cellOf(table: CellTable, cache: StemCache, node: RouteNode, exchange: Exchange, connection: Connection, peer: string | null): Cell {
+		if (cache.generation !== table.generation) {
+			cache.byRoute.clear();
+			cache.generation = table.generation;
+		}
+		const {method, host, status} = exchange;
+		let cached = cache.byRoute.get(node);
+		if (cached !== undefined) {
+			for (const entry of cached) {
+				if (entry.status === status && entry.method === method && entry.host === host) {
+					return entry.cell;
+				}
+			}
+		}
+		let key = requestKey(connection.stem, method, node.route, host, status);
+		if (table === peers) {
+			key = peerKey(key, peer!);
+		}
+		const cell = table.cells.get(key) ?? table.create(key, identityOf(connection, exchange, node.route, peer));
+		if (!cell.isOther) {
+			if (cached === undefined) {
+				cached = [];
+				cache.byRoute.set(node, cached);
+			}
+			if (cached.length < maxCachedPerRoute) {
+				cached.push({method, host, status, cell});
+			}
+		}
+		return cell;
+	}
+
+	function add(batch: readonly Exchange[]): void {
+		for (const exchange of batch) {
+			const connection = connectionOf(exchange);
+			const {role, server} = connection;
+			const node = routeNodeOf(exchange.path);
+			const latency = exchange.endMs - exchange.startMs;
+			const ttfb = exchange.firstByteMs - exchange.startMs;
+			const second = secondOf(exchange.endMs);
+			const error = isError(role, exchange.status);
+			const bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
+			const bytesOut = server ? exchange.responseBytes : exchange.requestBytes;
+			cellOf(endpoints, connection.endpointCache, node, exchange, connection, connection.peer)
+				.record(exchange, latency, ttfb, second, error, bytesIn, bytesOut);
+			if (server) {
+				cellOf(peers, connection.peerCache, node, exchange, connection, connection.remoteAddress)
+					.record(exchange, latency, ttfb, second, error, bytesIn, bytesOut);
+			}
+			const roleTotals = totals[role];
+			roleTotals.count++;
+			if (error) {
+				roleTotals.errors++;
+			}
+			roleTotals.windows.add(second, bytesIn, bytesOut);
+			recordLatency(roleTotals.latency, latency);
+			if (startedAtMs === null) {
+				startedAtMs = exchange.startMs;
+			}
+		}
+	}
+
+	function matchesCell(cell: Cell, filter: Filter | null): boolean {
+		if (filter === null || cell.isOther) {
+			return true; // "(other)" has no identity to filter on: it stays visible, labelled as what it is
+		}
+		const compiled = compiledFilter(filter);
+		if (compiled === undefined) {
+			const example = cell.slow.entries[0]?.exchange;
+			return example === undefined || filter.matchesExchange(example);
+		}
+		if (compiled.identityTerms.length === 0) {
+			return true;
+		}
+		let subject = subjects.get(cell);
+		if (subject === undefined) {
+			subject = subjectOf(cell);
+			subjects.set(cell, subject);
+		}
+		for (const test of compiled.identityTerms) {
+			if (!test(subject)) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** The cells a view reads, grouped by row key, in first-seen order. */
+	function groups(view: ViewOptions): Map<string, Cell[]> {
+		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+		const usePeers = view.groupBy === 'peer' || (filter !== null && compiledFilter(filter)?.usesPeer === true);
+		const sources: Iterable<Cell> = usePeers
+			? [...peers.all(), ...[...endpoints.all()].filter(cell => cell.identity.role === 'client')]
+			: endpoints.all();
+		const grouped = new Map<string, Cell[]>();
+		for (const cell of sources) {
+			if (view.role !== 'both' && cell.identity.role !== view.role) {
+				continue;
+			}
+			if (!matchesCell(cell, filter)) {
+				continue;
+			}
+			const key = groupKeyOf(cell, view.groupBy);
+			const group = grouped.get(key);
+			if (group === undefined) {
+				grouped.set(key, [cell]);
+			} else {
+				group.push(cell);
+			}
+		}
+		return grouped;
+	}
+
+	function captureHealth(): CaptureHealth {
+		const since = (field: keyof CaptureCounters): number => Math.max(0, captureLatest[field] - captureBaseline[field]);
+		const oldest = captureSamples[0];
+		const newest = captureSamples.at(-1);
+		const eventsPerSec = oldest !== undefined && newest !== undefined && newest.atMs > oldest.atMs
+			? Math.max(0, (newest.events - oldest.events) / ((newest.atMs - oldest.atMs) / 1000))
+			: 0;
+		return {
+			events: since('events'),
+			eventsPerSec,
+			dropped: since('dropped'),
+			truncated: since('truncated'),
+			parseErrors: since('parseErrors'),
+			unpaired: since('unpaired'),
+		};
+	}
+
+	function rowContext(view: ViewOptions, nowMs: number): RowContext {
+		return {groupBy: view.groupBy, nowMs, examplePaths, sums: new WindowSums()};
+	}
+
+	function snapshot(view: ViewOptions, nowMs: number): Snapshot {
+		endpoints.expire(nowMs - idleExpiryMs);
+		peers.expire(nowMs - idleExpiryMs);
+		const context = rowContext(view, nowMs);
+		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+		const contributing: Cell[] = [];
+		let rows: Row[] = [];
+		for (const [key, cells] of groups(view)) {
+			const row = buildRow(key, cells, context);
+			if (filter === null || filter.matchesRow(row)) {
+				rows.push(row);
+				contributing.push(...cells);
+			}
+		}
+		rows = sortRows(rows, view.sort);
+		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
+		let count = 0;
+		let errors = 0;
+		let ratePerSec = 0;
+		if (filter === null) {
+			// Since start, expired rows included: the figures of every exchange of the chosen roles.
+			context.sums.clear();
+			for (const role of roles) {
+				count += role.count;
+				errors += role.errors;
+				role.windows.addTo(context.sums, nowMs);
+			}
+			ratePerSec = context.sums.rates().rate10s;
+		} else {
+			for (const row of rows) {
+				count += row.count;
+				errors += row.errors;
+				ratePerSec += row.ratePerSec;
+			}
+		}
+		const summary: Totals = {
+			count,
+			ratePerSec,
+			errors,
+			errorRate: count > 0 ? errors / count : 0,
+			latencyMs: summarizeLatency(filter === null ? roles.map(role => role.latency) : contributing.map(cell => cell.latency)),
+			rows: rows.length,
+			capture: captureHealth(),
+		};
+		return {
+			atMs: nowMs,
+			startedAtMs: startedAtMs ?? nowMs,
+			rows: view.top !== undefined && view.top >= 0 ? rows.slice(0, view.top) : rows,
+			totals: summary,
+		};
+	}
+
+	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
+		const cells = groups(view).get(key);
+		if (cells === undefined) {
+			return null;
+		}
+		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+		const codes = new Map<number, number>();
+		for (const cell of cells) {
+			for (const [code, count] of cell.codeCounts()) {
+				codes.set(code, (codes.get(code) ?? 0) + count);
+			}
+		}
+		const recentSlow = cells
+			.flatMap(cell => cell.slow.entries)
+			.filter(entry => entry.exchange.endMs >= nowMs - recentSlowMs && (filter === null || filter.matchesExchange(entry.exchange)))
+			.sort((a, b) => b.latencyMs - a.latencyMs)
+			.slice(0, detailSlow)
+			.map(entry => entry.exchange);
+		return {
+			row: buildRow(key, cells, rowContext(view, nowMs)),
+			latencyHistogram: latencyHistogram(cells.map(cell => cell.latency)),
+			statusCodes: [...codes].map(([code, count]) => ({code, count})).sort((a, b) => a.code - b.code),
+			paths: topPaths(cells, detailPaths),
+			recentSlow,
+		};
+	}
+
+	return {
+		add,
+		setCaptureCounters(counters, nowMs) {
+			captureLatest = counters;
+			captureSamples.push({atMs: nowMs, events: counters.events});
+			// Events per second over the last ~10 s of samples.
+			captureSamples = captureSamples.filter(sample => sample.atMs >= nowMs - 10_000);
+		},
+		snapshot,
+		detail,
+		reset(nowMs) {
+			endpoints.clear();
+			peers.clear();
+			totals.server = new RoleTotals();
+			totals.client = new RoleTotals();
+			startedAtMs = nowMs;
+			captureBaseline = captureLatest;
+		},
+	};
+}

@@ -1,0 +1,145 @@
+// A cell: the finest unit the aggregator keeps, one per distinct identity
+// (role, method, route, Host, process, container, status code, service, and
+// for the peer table the peer). Every grouping and every identity filter is a
+// choice of cells merged at snapshot time, so switching needs no re-capture.
+
+import type {Exchange, Role} from '../http/exchange.js';
+import type {GroupBy, LatencySummary} from './types.js';
+import {createLatencySketch, recordLatency, summarizeLatency, type LatencySketch} from './latency.js';
+import {PathSample, SlowSample} from './samples.js';
+import {SecondCounters} from './windows.js';
+
+export type CellIdentity = {
+	readonly role: Role;
+	readonly method: string;
+	readonly route: string;
+	readonly host: string | null;
+	readonly pid: number;
+	readonly comm: string;
+	readonly container: string | null;
+	readonly status: number;
+	readonly port: number; // the listening side's port: local for a server, remote for a client
+	readonly service: string; // the listening side: a server's container or comm:port, a client's remote address:port
+	readonly peer: string | null; // server: the client's address (peer table only); client: the remote address:port
+};
+
+const separator = '\u001F';
+
+/** The part of a cell key that one connection always shares. */
+export const connectionStem = (role: Role, pid: number, comm: string, container: string | null, service: string): string =>
+	role + separator + pid + separator + comm + separator + (container ?? '') + separator + service + separator;
+
+/** The endpoint-table key: the stem, then what each request says; a peer-table key adds the client's address. */
+export const requestKey = (stem: string, method: string, route: string, host: string | null, status: number): string =>
+	stem + method + separator + route + separator + (host ?? '') + separator + status;
+
+export const peerKey = (key: string, peer: string): string => key + separator + peer;
+
+export const cellKey = (identity: CellIdentity): string => {
+	const {role, pid, comm, container, service, method, route, host, status, peer} = identity;
+	const key = requestKey(connectionStem(role, pid, comm, container, service), method, route, host, status);
+	return role === 'server' && peer !== null ? peerKey(key, peer) : key;
+};
+
+/** Server errors are 5xx; a client also counts 4xx (OpenTelemetry's convention). */
+export const isError = (role: Role, status: number): boolean => status >= 500 || (role === 'client' && status >= 400);
+
+export class Cell {
+	count = 0;
+	errors = 0;
+	bytesIn = 0;
+	bytesOut = 0;
+	firstSeenMs = Infinity;
+	lastSeenMs = -Infinity;
+	readonly latency: LatencySketch = createLatencySketch();
+	readonly ttfb: LatencySketch = createLatencySketch();
+	readonly windows = new SecondCounters();
+	readonly paths: PathSample;
+	readonly slow = new SlowSample();
+	/** Status codes and their counts: only the "(other)" cell mixes codes. */
+	readonly statusCodes: Map<number, number> | null;
+	/** Bumped on every change, so summaries are computed once per change, not once per tick. */
+	private version = 0;
+	private summaryVersion = -1;
+	private latencySummary: LatencySummary | null = null;
+	private ttfbSummary: LatencySummary | null = null;
+	private readonly groupKeys = new Map<GroupBy, string>();
+
+	constructor(
+		readonly key: string,
+		readonly identity: CellIdentity,
+		readonly isOther: boolean,
+		pathsPerCell: number,
+	) {
+		this.paths = new PathSample(pathsPerCell);
+		this.statusCodes = isOther ? new Map() : null;
+	}
+
+	record(exchange: Exchange, latencyMs: number, ttfbMs: number, second: number, error: boolean, bytesIn: number, bytesOut: number): void {
+		this.count++;
+		if (error) {
+			this.errors++;
+		}
+		this.bytesIn += bytesIn;
+		this.bytesOut += bytesOut;
+		if (exchange.endMs > this.lastSeenMs) {
+			this.lastSeenMs = exchange.endMs;
+		}
+		if (exchange.startMs < this.firstSeenMs) {
+			this.firstSeenMs = exchange.startMs;
+		}
+		recordLatency(this.latency, latencyMs);
+		recordLatency(this.ttfb, ttfbMs);
+		this.windows.add(second, bytesIn, bytesOut);
+		this.paths.offer(exchange.path);
+		this.slow.offer(exchange, latencyMs);
+		if (this.statusCodes !== null) {
+			this.statusCodes.set(exchange.status, (this.statusCodes.get(exchange.status) ?? 0) + 1);
+		}
+		this.version++;
+	}
+
+	/** Takes in everything another cell counted (both now have the same identity). */
+	absorb(other: Cell): void {
+		this.count += other.count;
+		this.errors += other.errors;
+		this.bytesIn += other.bytesIn;
+		this.bytesOut += other.bytesOut;
+		this.lastSeenMs = Math.max(this.lastSeenMs, other.lastSeenMs);
+		this.firstSeenMs = Math.min(this.firstSeenMs, other.firstSeenMs);
+		this.latency.merge(other.latency);
+		this.ttfb.merge(other.ttfb);
+		this.windows.merge(other.windows);
+		this.paths.merge(other.paths);
+		this.slow.merge(other.slow);
+		if (this.statusCodes !== null) {
+			for (const [code, count] of other.codeCounts()) {
+				this.statusCodes.set(code, (this.statusCodes.get(code) ?? 0) + count);
+			}
+		}
+		this.version++;
+	}
+
+	/** Status codes seen and how often. */
+	codeCounts(): Iterable<[number, number]> {
+		return this.statusCodes ?? [[this.identity.status, this.count]];
+	}
+
+	summaries(): {latency: LatencySummary; ttfb: LatencySummary} {
+		if (this.summaryVersion !== this.version || this.latencySummary === null || this.ttfbSummary === null) {
+			this.latencySummary = summarizeLatency([this.latency]);
+			this.ttfbSummary = summarizeLatency([this.ttfb]);
+			this.summaryVersion = this.version;
+		}
+		return {latency: this.latencySummary, ttfb: this.ttfbSummary};
+	}
+
+	groupKey(groupBy: GroupBy, make: (cell: Cell) => string): string {
+		let key = this.groupKeys.get(groupBy);
+		if (key === undefined) {
+			key = make(this);
+			this.groupKeys.set(groupBy, key);
+		}
+		return key;
+	}
+}

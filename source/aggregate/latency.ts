@@ -1,0 +1,218 @@
+// Latency distributions: one DDSketch per cell and measure (total time, time to
+// first byte). DDSketch (Masson, Rim & Lee, VLDB 2019; @datadog/sketches-js) maps
+// every value to a logarithmic bucket, so each quantile it returns is within
+// LATENCY_RELATIVE_ERROR of the true value at that rank, whatever the scale: a
+// 30 µs loopback request and a 30 s upload are both kept to 1 %. Values are
+// recorded in milliseconds as floats; no unit conversion can lose sub-ms detail.
+//
+// Quantiles are read once per tick from the sketch's own buckets in a single
+// pass (p50, p90 and p99 together), and sketches of many cells are combined by
+// adding their buckets into one scratch array: DDSketch's merge, without
+// allocating a sketch per group per tick.
+
+import {DDSketch} from '@datadog/sketches-js';
+import type {LatencySummary} from './types.js';
+
+/** The relative error of every latency quantile (p50, p90, p99) the aggregator reports. */
+export const LATENCY_RELATIVE_ERROR = 0.01;
+
+export type LatencySketch = DDSketch;
+
+export const createLatencySketch = (): LatencySketch => new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
+
+/** Records one duration in ms; negative ones (clock skew between CPUs) count as 0. */
+export const recordLatency = (sketch: LatencySketch, ms: number): void => {
+	sketch.accept(ms > 0 ? ms : 0);
+};
+
+export const emptyLatency: LatencySummary = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
+
+/** Bucket counts of one or more sketches laid side by side, by bucket key. */
+type Buckets = {
+	readonly counts: Float64Array; // counts[i] is the bucket with key minKey + i
+	readonly length: number;
+	readonly minKey: number;
+	readonly zeroCount: number;
+	readonly count: number;
+	readonly sum: number;
+	readonly min: number;
+	readonly max: number;
+};
+
+let scratch = new Float64Array(4096);
+
+/** Adds the buckets of every sketch into the shared scratch array (valid until the next call). */
+function combine(sketches: readonly LatencySketch[]): Buckets {
+	let minKey = Infinity;
+	let maxKey = -Infinity;
+	let zeroCount = 0;
+	let count = 0;
+	let sum = 0;
+	let min = Infinity;
+	let max = -Infinity;
+	for (const sketch of sketches) {
+		if (sketch.count === 0) {
+			continue;
+		}
+		const {store} = sketch;
+		if (store.count > 0) {
+			minKey = Math.min(minKey, store.minKey);
+			maxKey = Math.max(maxKey, store.maxKey);
+		}
+		zeroCount += sketch.zeroCount;
+		count += sketch.count;
+		sum += sketch.sum;
+		min = Math.min(min, sketch.min);
+		max = Math.max(max, sketch.max);
+	}
+	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
+	if (scratch.length < length) {
+		scratch = new Float64Array(length * 2);
+	}
+	scratch.fill(0, 0, length);
+	for (const sketch of sketches) {
+		const {store} = sketch;
+		if (store.count === 0) {
+			continue;
+		}
+		const {bins, offset} = store;
+		const shift = offset - minKey;
+		for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
+			scratch[i + shift]! += bins[i]!;
+		}
+	}
+	return {counts: scratch, length, minKey, zeroCount, count, sum, min, max};
+}
+
+type Mapping = LatencySketch['mapping'];
+type Totals = {readonly zeroCount: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number};
+
+const keys = [0, 0, 0]; // p50, p90, p99 bucket keys found by `findKeys`; NaN for the zero bucket
+const ranks = [0.5, 0.9, 0.99];
+
+/**
+ * Finds the bucket keys of p50, p90 and p99: for each, the first key whose
+ * cumulative count (the zero bucket included) exceeds its rank q * (n - 1).
+ * `bins[first + i]` holds key `minKey + i`, for i in [0, length). The walk
+ * starts at whichever end is nearer p50 (guessed from the mean, which only
+ * affects speed): one walk down the tail finds all three, or a walk up to p50
+ * and one down the tail to p90.
+ */
+function findKeys(bins: ArrayLike<number>, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): void {
+	const {zeroCount, count} = totals;
+	const last = first + length - 1;
+	const meanKey = mapping.key(totals.sum / count);
+	let next = 0; // the quantile being looked for, p50 first
+	if (meanKey - minKey < length / 2) {
+		let running = zeroCount;
+		let i = first;
+		if (running > ranks[0]! * (count - 1)) {
+			keys[next++] = Number.NaN;
+		} else {
+			for (; i < last; i++) {
+				running += bins[i]!;
+				if (running > ranks[0]! * (count - 1)) {
+					break;
+				}
+			}
+			keys[next++] = minKey + i - first;
+		}
+	}
+	// Down from the top: bucket i holds a quantile when the buckets below it hold no more than its rank.
+	let below = count;
+	let found = ranks.length;
+	for (let i = last; found > next; i--) {
+		if (i < first) {
+			keys[--found] = Number.NaN; // the zero bucket
+			continue;
+		}
+		below -= bins[i]!;
+		while (found > next && below <= ranks[found - 1]! * (count - 1)) {
+			keys[--found] = minKey + i - first;
+		}
+	}
+}
+
+const valueOf = (key: number, totals: Totals, mapping: Mapping): number =>
+	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, mapping.value(key)));
+
+function summarize(bins: ArrayLike<number>, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
+	findKeys(bins, first, length, minKey, totals, mapping);
+	return {
+		p50: valueOf(keys[0]!, totals, mapping),
+		p90: valueOf(keys[1]!, totals, mapping),
+		p99: valueOf(keys[2]!, totals, mapping),
+		max: totals.max,
+		mean: totals.sum / totals.count,
+	};
+}
+
+/**
+ * p50, p90, p99 (each within LATENCY_RELATIVE_ERROR), exact max and mean of the
+ * given sketches taken together. Quantiles follow DDSketch's rank rule, the value
+ * of rank floor(q * (n - 1)) in sorted order, and are clamped to the exact min and max.
+ */
+export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySummary {
+	const mapping = sketches[0]?.mapping;
+	if (mapping === undefined) {
+		return emptyLatency;
+	}
+	if (sketches.length === 1) {
+		const sketch = sketches[0]!;
+		if (sketch.count === 0) {
+			return emptyLatency;
+		}
+		const {store} = sketch;
+		const length = store.count > 0 ? store.maxKey - store.minKey + 1 : 0;
+		return summarize(store.bins, store.minKey - store.offset, length, store.minKey, sketch, mapping);
+	}
+	const buckets = combine(sketches);
+	if (buckets.count === 0) {
+		return emptyLatency;
+	}
+	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets, mapping);
+}
+
+/** Display buckets: a 1-2-5 series of upper bounds from 10 µs to 100 s. */
+const displayBounds: readonly number[] = (() => {
+	const bounds: number[] = [];
+	for (let decade = 0.01; decade < 1e5; decade *= 10) {
+		for (const step of [1, 2, 5]) {
+			bounds.push(Number((decade * step).toPrecision(3)));
+		}
+	}
+	bounds.push(1e5, Infinity);
+	return bounds;
+})();
+
+/**
+ * The distribution of the sketches as a histogram over 1-2-5 bounds (ms): each
+ * sketch bucket is counted under the first bound at or above its representative
+ * value. Leading and trailing empty buckets are left out.
+ */
+export function latencyHistogram(sketches: readonly LatencySketch[]): Array<{upToMs: number; count: number}> {
+	const mapping = sketches[0]?.mapping;
+	const buckets = combine(sketches);
+	if (buckets.count === 0 || mapping === undefined) {
+		return [];
+	}
+	const histogram = displayBounds.map(upToMs => ({upToMs, count: 0}));
+	histogram[0]!.count += buckets.zeroCount;
+	let bound = 0;
+	for (let i = 0; i < buckets.length; i++) {
+		const count = buckets.counts[i]!;
+		if (count === 0) {
+			continue;
+		}
+		const value = mapping.value(buckets.minKey + i);
+		while (value > displayBounds[bound]!) {
+			bound++;
+		}
+		histogram[bound]!.count += count;
+	}
+	let last = histogram.length - 1;
+	while (histogram[last]!.count === 0) {
+		last--;
+	}
+	return histogram.slice(histogram.findIndex(bucket => bucket.count > 0), last + 1);
+}

@@ -1,0 +1,148 @@
+// Folding of segments that explode in distinct values, learned from the traffic
+// (the idea of OpenTelemetry eBPF Instrumentation's `low-cardinality` route mode
+// and its max_path_segment_cardinality). A tree of normalized segments counts
+// the distinct values seen after each prefix; once a prefix has seen more than
+// `limit` of them, every value there becomes `*` (keeping a short extension:
+// `/static/*.css`), now and for the routes already seen. Placeholders (:id...)
+// count as one value each. The tree itself is bounded: past `maxNodes`, an
+// unseen segment ends its route in `/**`.
+
+import {extensionStart, maxRouteSegments, normalizeSegment, pathBounds} from './route.js';
+
+export const defaultSegmentLimit = 32;
+const defaultMaxNodes = 20_000;
+/** Distinct extensions kept under a folded prefix before they too become plain `*`. */
+const maxWildcardExtensions = 8;
+
+/** A route the folder hands out; the same object every time for the same route (until a fold). */
+export type RouteNode = {readonly route: string};
+
+type SegmentNode = RouteNode & {
+	children: Map<string, SegmentNode> | null; // null once folded
+	wildcard: Map<string, SegmentNode> | null; // "*" and "*.ext" children once folded
+	rest: RouteNode | null; // this route + "/**": where deeper paths end when the tree is full or too deep
+};
+
+const newNode = (route: string): SegmentNode => ({route, children: new Map(), wildcard: null, rest: null});
+
+function subtreeSize(node: SegmentNode): number {
+	let size = 1;
+	for (const child of (node.children ?? node.wildcard)!.values()) {
+		size += subtreeSize(child);
+	}
+	return size;
+}
+
+const restOf = (node: SegmentNode): RouteNode => {
+	node.rest ??= {route: node.route + '/**'};
+	return node.rest;
+};
+
+export class RouteFolder {
+	/** Bumped on every fold: routes handed out before it may now fold further. */
+	version = 0;
+	private readonly root = newNode('');
+	private readonly special = new Map(['*', ':authority', '/'].map(route => [route, {route}]));
+	private nodes = 1;
+
+	constructor(
+		private readonly limit = defaultSegmentLimit,
+		private readonly maxNodes = defaultMaxNodes,
+	) {}
+
+	/** The route of a raw path (normalizeRoute, then folding), learning from it. */
+	routeOf(path: string): string {
+		return this.nodeOf(path).route;
+	}
+
+	/**
+	 * The route node of a raw path. Also accepts a route it returned before, to
+	 * re-fold it after `version` moved (normalizing a route changes nothing).
+	 */
+	nodeOf(path: string): RouteNode {
+		if (path === '*') {
+			return this.special.get('*')!;
+		}
+		const bounds = pathBounds(path);
+		if (bounds === null) {
+			return this.special.get(':authority')!;
+		}
+		if (bounds.start === bounds.end) {
+			return this.special.get('/')!;
+		}
+		let node = this.root;
+		let segments = 0;
+		let segmentStart = bounds.start + 1;
+		for (;;) {
+			let segmentEnd = path.indexOf('/', segmentStart);
+			if (segmentEnd < 0 || segmentEnd > bounds.end) {
+				segmentEnd = bounds.end;
+			}
+			if (++segments > maxRouteSegments) {
+				return restOf(node);
+			}
+			const next = this.step(node, normalizeSegment(path, segmentStart, segmentEnd));
+			if (next === null) {
+				return restOf(node);
+			}
+			node = next;
+			if (segmentEnd >= bounds.end) {
+				return node;
+			}
+			segmentStart = segmentEnd + 1;
+		}
+	}
+
+	/** The child of `node` for `segment`, created or folded as needed; null when the tree is full. */
+	private step(node: SegmentNode, segment: string): SegmentNode | null {
+		if (node.children !== null) {
+			const child = node.children.get(segment);
+			if (child !== undefined) {
+				return child;
+			}
+			if (node.children.size < this.limit) {
+				if (this.nodes >= this.maxNodes) {
+					return null;
+				}
+				const created = newNode(node.route + '/' + segment);
+				node.children.set(segment, created);
+				this.nodes++;
+				return created;
+			}
+			this.fold(node);
+		}
+		const wildcard = node.wildcard!;
+		let key = wildcardKey(segment);
+		let child = wildcard.get(key);
+		if (child === undefined && key !== '*' && key !== '' && wildcard.size >= maxWildcardExtensions) {
+			key = '*';
+			child = wildcard.get(key);
+		}
+		if (child === undefined) {
+			if (this.nodes >= this.maxNodes) {
+				return null;
+			}
+			child = newNode(node.route + '/' + key);
+			wildcard.set(key, child);
+			this.nodes++;
+		}
+		return child;
+	}
+
+	private fold(node: SegmentNode): void {
+		this.nodes -= subtreeSize(node) - 1;
+		node.children = null;
+		node.wildcard = new Map();
+		node.rest = null;
+		this.version++;
+	}
+}
+
+/** What a segment shows under a folded prefix: `*`, `*.css`; an empty segment (trailing slash) stays empty. */
+function wildcardKey(segment: string): string {
+	if (segment === '') {
+		return '';
+	}
+	const dot = extensionStart(segment, 0, segment.length);
+	return dot > 0 ? '*' + segment.slice(dot).toLowerCase() : '*';
+}

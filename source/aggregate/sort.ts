@@ -1,0 +1,66 @@
+// Sorting rows by any column, either direction, stably: ties (and equal
+// values) fall back to the row key, always ascending, so rows with the same
+// figures keep their places from one tick to the next.
+
+import type {Row, Sort, SortColumn} from './types.js';
+
+/** Every column a view can sort by, in the order a UI cycles through them. */
+export const sortColumns: readonly SortColumn[] = [
+	'rate', 'count', 'errors', 'errorRate', 'p50', 'p90', 'p99', 'max', 'mean', 'ttfb',
+	'bytesIn', 'bytesOut', 'lastSeen', 'key', 'method', 'process',
+];
+
+type Extract = (row: Row) => number | string;
+
+/** What each column compares; `ttfb` is the p99 time to first byte, `key` the label the row shows. */
+const extractors: Record<SortColumn, Extract> = {
+	rate: row => row.ratePerSec,
+	count: row => row.count,
+	errors: row => row.errors,
+	errorRate: row => row.errorRate,
+	p50: row => row.latencyMs.p50,
+	p90: row => row.latencyMs.p90,
+	p99: row => row.latencyMs.p99,
+	max: row => row.latencyMs.max,
+	mean: row => row.latencyMs.mean,
+	ttfb: row => row.ttfbMs.p99,
+	bytesIn: row => row.bytesIn,
+	bytesOut: row => row.bytesOut,
+	lastSeen: row => row.lastSeenMs,
+	key: row => row.label,
+	method: row => row.method ?? '',
+	process: row => row.process === null ? '' : row.process.comm + '\u0000' + String(row.process.pid).padStart(10, '0'),
+};
+
+const compareValues = (a: number | string, b: number | string): number => {
+	if (typeof a === 'number' && typeof b === 'number') {
+		// NaN sorts as the smallest value rather than poisoning the order.
+		const left = Number.isNaN(a) ? -Infinity : a;
+		const right = Number.isNaN(b) ? -Infinity : b;
+		return left < right ? -1 : (left > right ? 1 : 0);
+	}
+	const left = String(a);
+	const right = String(b);
+	return left < right ? -1 : (left > right ? 1 : 0);
+};
+
+const compareKeys = (a: Row, b: Row): number => a.key < b.key ? -1 : (a.key > b.key ? 1 : 0);
+
+export function compareRows(sort: Sort): (a: Row, b: Row) => number {
+	const extract = extractors[sort.column];
+	const direction = sort.descending ? -1 : 1;
+	return (a, b) => (direction * compareValues(extract(a), extract(b))) || compareKeys(a, b);
+}
+
+/** A sorted copy. */
+export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
+	const extract = extractors[sort.column];
+	// Extract once per row, not once per comparison.
+	const keyed = rows.map(row => ({row, value: extract(row)}));
+	const direction = sort.descending ? -1 : 1;
+	keyed.sort((a, b) => (direction * compareValues(a.value, b.value)) || compareKeys(a.row, b.row));
+	return keyed.map(entry => entry.row);
+}
+
+/** Whether a column reads best largest first (figures) or A to Z (names). */
+export const descendingByDefault = (column: SortColumn): boolean => column !== 'key' && column !== 'method' && column !== 'process';
