@@ -63,6 +63,13 @@ if ((${#missing[@]} > 0)); then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# ---- container names from real containers (skipped in `make check` while podman was missing) ----
+HTTPTOP_REQUIRE_PODMAN=1 npx ava test/containers.test.ts >"$work/ava.log" 2>&1 || {
+	cat "$work/ava.log" >&2
+	fail "test/containers.test.ts failed"
+}
+say "test/containers.test.ts passed with a real podman container"
+
 # ---- base images: public ones when given, else made here (no registry needed) ----
 if [[ -z ${BASE_IMAGE:-} ]]; then
 	export BASE_IMAGE=localhost/httptop-base:bookworm-node20 RUNTIME_IMAGE=localhost/httptop-base:bookworm
