@@ -36,6 +36,7 @@ cleanup() {
 	local status=$?
 	trap - EXIT INT TERM
 	tmux -L "$session" kill-server 2>/dev/null || true
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$session"
 	if [[ -n $load_pid ]]; then kill "$load_pid" 2>/dev/null || true; fi
 	$PODMAN rm --force --ignore --time 0 "$server" >/dev/null 2>&1 || true
 	if [[ $status != 0 ]]; then
