@@ -11,9 +11,10 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 command -v apt-get >/dev/null || die "I only know Debian and Ubuntu (apt-get); install the packages in this script by hand"
 
 # Build: clang/llvm for the BPF object, libbpf/libelf/zlib headers and a C++ toolchain for the addon.
-# Run and test: bpftool (inspection), wrk, nginx, curl, python3 (real peers for tests and benchmarks), tmux.
+# Run and test: bpftool (inspection), wrk, nginx, curl, ab, python3 (real peers for tests and
+# benchmarks), tmux (the terminal tests), podman, runc and debootstrap (the container path and its test).
 packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make g++ python3 bpftool
-	curl tmux wrk nginx-light apache2-utils ca-certificates)
+	curl tmux wrk nginx-light apache2-utils ca-certificates podman runc debootstrap)
 
 missing=()
 for p in "${packages[@]}"; do
