@@ -1,0 +1,96 @@
+// Live capture: the tracer's events go through the HTTP assembler and come out
+// as exchanges, in batches, with the container each process runs in.
+
+import {CaptureError} from '../capture/capture-error.js';
+import {createContainerResolver} from '../capture/containers.js';
+import type {CaptureEvent} from '../capture/events.js';
+import {startTracer, type Tracer} from '../capture/tracer.js';
+import {createHttpAssembler} from '../http/assembler.js';
+import type {Exchange} from '../http/exchange.js';
+import type {ExchangeSource, SourceHealth, SourceState} from './exchange-source.js';
+
+export {CaptureError} from '../capture/capture-error.js';
+
+export type LiveSourceOptions = {
+	readonly pids?: readonly number[];
+	readonly comms?: readonly string[];
+	readonly ports?: readonly number[];
+	readonly showQuery: boolean; // false: query strings are dropped as they are parsed
+	readonly resolveContainers?: boolean; // default true
+	readonly noop?: boolean; // benchmark floor: tracepoints attached, nothing captured
+	readonly ringBytes?: number;
+};
+
+/** Milliseconds between sweeps of idle connection state. */
+const expiryIntervalMs = 1000;
+
+/** CLOCK_MONOTONIC ns (the kernel's bpf_ktime_get_ns) to epoch ms. */
+export function monotonicToEpoch(): (ns: number) => number {
+	const offsetMs = Date.now() - Number(process.hrtime.bigint()) / 1e6;
+	return (ns: number) => ns / 1e6 + offsetMs;
+}
+
+export async function createLiveSource(options: LiveSourceOptions): Promise<ExchangeSource> {
+	const containerOf = options.resolveContainers === false ? () => null : createContainerResolver();
+	const assembler = createHttpAssembler({
+		monotonicNsToEpochMs: monotonicToEpoch(),
+		keepQuery: options.showQuery,
+		resolveContainer: containerOf,
+	});
+	let sink: ((batch: readonly Exchange[]) => void) | null = null;
+	let tracer: Tracer | null = null;
+	let state: SourceState = 'stopped';
+	let sweep: NodeJS.Timeout | undefined;
+
+	const onEvents = (events: CaptureEvent[]): void => {
+		const exchanges = assembler.push(events);
+		if (exchanges.length > 0) {
+			sink?.(exchanges);
+		}
+	};
+
+	const health = (): SourceHealth => {
+		const drain = tracer?.drainStats();
+		return {
+			events: tracer?.events() ?? 0,
+			kernel: tracer?.counters() ?? null,
+			userspaceDrops: drain?.droppedRecords ?? 0,
+			http: assembler.counters(),
+		};
+	};
+
+	return {
+		get description() {
+			return `tracing ${tracer?.tracepoints.length ?? 23} syscall tracepoints`;
+		},
+		async start(deliver) {
+			if (tracer) {
+				throw new CaptureError('the live capture is already started');
+			}
+
+			sink = deliver;
+			tracer = startTracer(
+				{pids: options.pids, comms: options.comms, ports: options.ports, noop: options.noop, ringBytes: options.ringBytes},
+				onEvents,
+			);
+			state = 'tracing';
+			sweep = setInterval(() => {
+				const exchanges = assembler.expire(Number(process.hrtime.bigint()));
+				if (exchanges.length > 0) {
+					sink?.(exchanges);
+				}
+			}, expiryIntervalMs);
+			sweep.unref();
+		},
+		state: () => state,
+		health,
+		finished: new Promise<void>(() => {
+			// live capture never finishes by itself
+		}),
+		async stop() {
+			clearInterval(sweep);
+			tracer?.stop();
+			state = 'stopped';
+		},
+	};
+}
