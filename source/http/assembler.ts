@@ -1,0 +1,136 @@
+// The HTTP layer's entry point: capture events in, exchanges out. Keeps one
+// Connection per connId, bounded in number (least recently used goes first)
+// and in buffered bytes, and counts everything it had to give up.
+
+import type {CaptureEvent} from '../capture/events.js';
+import {Connection, type ConnectionContext, type MutableHttpCounters} from './connection.js';
+import type {Exchange, HttpCounters} from './exchange.js';
+import {defaultMaxHeadBytes} from './head-parser.js';
+
+export type HttpAssemblerOptions = {
+	/** Converts a CLOCK_MONOTONIC timestamp to epoch milliseconds (fractional). */
+	readonly monotonicNsToEpochMs: (ns: number) => number;
+	/** Keep query strings (--show-query); when false every Exchange has query null. */
+	readonly keepQuery: boolean;
+	/** Container name or short id of a process, null on the host. Called once per connection. */
+	readonly resolveContainer?: (pid: number) => string | null;
+	/** Connections tracked at once; beyond it the least recently used is dropped. Default 16384. */
+	readonly maxConnections?: number;
+	/** Largest request or response head accepted. Default 64 KiB. */
+	readonly maxHeadBytes?: number;
+	/** Bytes held for incomplete heads over all connections. Default 32 MiB. */
+	readonly maxBufferedBytes?: number;
+	/** Requests awaiting a response on one connection. Default 256. */
+	readonly maxPipelined?: number;
+	/** expire() drops a connection with nothing in flight after this long without events. Default 60 s. */
+	readonly idleTimeoutMs?: number;
+	/** ... and one with a request or response in flight after this long. Default 10 min. */
+	readonly inFlightTimeoutMs?: number;
+	/** expire() ends a message whose framing was lost after this long without bytes. Default 2 s. */
+	readonly lostMessageTimeoutMs?: number;
+};
+
+export type HttpAssemblerCounters = HttpCounters & {
+	readonly connections: number; // tracked now
+	readonly evicted: number; // connections dropped with messages in flight to stay under maxConnections
+	readonly bufferedBytes: number; // held now for incomplete heads
+};
+
+export type HttpAssembler = {
+	/** Feeds a batch of events (in order per connection); returns the exchanges they completed. */
+	push(events: readonly CaptureEvent[]): Exchange[];
+	/** Ends idle connections and lost messages, given the current CLOCK_MONOTONIC time. */
+	expire(nowNs: number): Exchange[];
+	/** The capture lost events (ring buffer drops, missed syscalls): re-pair carefully. */
+	markCaptureGap(): void;
+	/** Ends every connection, as if all were closed now (end of a replay or of tracing). */
+	flush(): Exchange[];
+	counters(): HttpAssemblerCounters;
+};
+
+const msToNs = 1e6;
+
+export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssembler => {
+	const maxConnections = Math.max(1, options.maxConnections ?? 16_384);
+	const idleTimeoutNs = (options.idleTimeoutMs ?? 60_000) * msToNs;
+	const inFlightTimeoutNs = (options.inFlightTimeoutMs ?? 600_000) * msToNs;
+	const lostMessageTimeoutNs = (options.lostMessageTimeoutMs ?? 2000) * msToNs;
+	const counters: MutableHttpCounters = {parseErrors: 0, unpaired: 0, truncated: 0};
+	const context: ConnectionContext = {
+		counters,
+		budget: {used: 0, limit: options.maxBufferedBytes ?? 32 * 1024 * 1024},
+		maxHeadBytes: options.maxHeadBytes ?? defaultMaxHeadBytes,
+		maxPipelined: Math.max(1, options.maxPipelined ?? 256),
+		keepQuery: options.keepQuery,
+		toEpochMs: options.monotonicNsToEpochMs,
+		resolveContainer: options.resolveContainer ?? (() => null),
+	};
+	// Map order is the LRU order: a connection moves to the end once per batch.
+	const connections = new Map<number, Connection>();
+	let evicted = 0;
+	let batch = 0;
+
+	const drop = (connection: Connection, out: Exchange[]): void => {
+		connection.close(out);
+		connections.delete(connection.connId);
+	};
+
+	const evictOldest = (out: Exchange[]): void => {
+		const oldest = connections.values().next().value;
+		if (oldest === undefined) return;
+		if (!oldest.idle) evicted++;
+		drop(oldest, out);
+	};
+
+	return {
+		push(events) {
+			const out: Exchange[] = [];
+			batch++;
+			for (const event of events) {
+				let connection = connections.get(event.connId);
+				if (event.kind === 'close') {
+					if (connection !== undefined) drop(connection, out);
+					continue;
+				}
+
+				if (event.bytes <= 0) continue;
+				if (connection === undefined) {
+					if (connections.size >= maxConnections) evictOldest(out);
+					connection = new Connection(event, context);
+					connections.set(event.connId, connection);
+				} else if (connection.touched !== batch) {
+					connections.delete(event.connId);
+					connections.set(event.connId, connection);
+				}
+
+				connection.touched = batch;
+				connection.push(event, out);
+			}
+
+			return out;
+		},
+
+		expire(nowNs) {
+			const out: Exchange[] = [];
+			for (const connection of connections.values()) {
+				const timeout = connection.idle ? idleTimeoutNs : inFlightTimeoutNs;
+				if (nowNs - connection.lastSeenNs > timeout) drop(connection, out);
+				else connection.expireLostMessages(nowNs - lostMessageTimeoutNs, out);
+			}
+
+			return out;
+		},
+
+		markCaptureGap() {
+			for (const connection of connections.values()) connection.gap = true;
+		},
+
+		flush() {
+			const out: Exchange[] = [];
+			for (const connection of connections.values()) drop(connection, out);
+			return out;
+		},
+
+		counters: () => ({...counters, connections: connections.size, evicted, bufferedBytes: context.budget.used}),
+	};
+};

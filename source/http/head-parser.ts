@@ -1,0 +1,333 @@
+// One HTTP/1.x request or response head parsed from the front of a byte
+// buffer: the "parse one frame" function of the Kyanos/Pixie parser contract.
+// Only the few header values httptop needs are decoded (as latin1, straight
+// from the buffer); every other header, Authorization and Cookie included, is
+// stepped over by its line end and never turned into a string.
+
+export type MessageKind = 'request' | 'response';
+
+type HeadCommon = {
+	readonly version: string; // "1.0" or "1.1"
+	readonly headBytes: number; // start line + headers + the empty line (complete heads), or the bytes seen
+	readonly complete: boolean; // false: a capture gap cut the head; later headers are unknown
+	readonly host: string | null;
+	readonly contentLength: number | null; // null when absent
+	readonly transferEncoding: boolean; // a Transfer-Encoding header was present
+	readonly chunked: boolean; // ... and its final coding is chunked
+	readonly connectionClose: boolean;
+	readonly connectionUpgrade: boolean;
+	readonly upgrade: string | null; // the Upgrade header, e.g. "websocket"
+};
+
+export type RequestHead = HeadCommon & {
+	readonly kind: 'request';
+	readonly method: string;
+	readonly target: string; // as sent: origin-form, absolute-form, authority-form or "*"
+};
+
+export type ResponseHead = HeadCommon & {
+	readonly kind: 'response';
+	readonly status: number;
+};
+
+export type Head = RequestHead | ResponseHead;
+
+export type HeadParseResult =
+	| {readonly status: 'more'} // a valid beginning: the rest is still to come
+	| {readonly status: 'invalid'; readonly reason: string}
+	| {readonly status: 'ok'; readonly head: Head};
+
+/** Heads larger than this are not HTTP we accept (nginx allows 4 x 8 KiB by default). */
+export const defaultMaxHeadBytes = 64 * 1024;
+
+const needMore: HeadParseResult = {status: 'more'};
+const invalid = (reason: string): HeadParseResult => ({status: 'invalid', reason});
+const notHttp = invalid('not an HTTP/1.x start line');
+const badStatusLine = invalid('malformed status line');
+const badRequestLine = invalid('malformed request line');
+const badTarget = invalid('request target holds spaces or control bytes');
+const badHeaderLine = invalid('header line without a name');
+const badContentLength = invalid('invalid Content-Length');
+const tooLarge = invalid('head larger than the limit');
+const unexpectedRequest = invalid('a request where responses flow');
+const unexpectedResponse = invalid('a response where requests flow');
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SP = 0x20;
+const HT = 0x09;
+const COLON = 0x3a;
+const maxMethodLength = 32;
+const maxHostLength = 255;
+const httpSlash = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
+
+const lowerCodes = (name: string): readonly number[] => [...name].map((char) => char.charCodeAt(0));
+const hostName = lowerCodes('host');
+const upgradeName = lowerCodes('upgrade');
+const connectionName = lowerCodes('connection');
+const contentLengthName = lowerCodes('content-length');
+const transferEncodingName = lowerCodes('transfer-encoding');
+
+const isDigit = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x30 && byte <= 0x39;
+
+// Methods as nginx accepts them: upper-case letters, '-' and '_'. Lower-case or
+// binary first bytes are rejected at once, which is what makes garbage cheap.
+const isMethodByte = (byte: number): boolean => (byte >= 0x41 && byte <= 0x5a) || byte === 0x2d || byte === 0x5f;
+
+const versionString = (minorDigit: number): string =>
+	minorDigit === 0x31 ? '1.1' : minorDigit === 0x30 ? '1.0' : `1.${String.fromCharCode(minorDigit)}`;
+
+const nameMatches = (buf: Buffer, at: number, name: readonly number[]): boolean => {
+	for (let i = 0; i < name.length; i++) {
+		// ASCII case folding; the names compared hold only letters and '-'.
+		if (((buf[at + i] ?? 0) | 0x20) !== name[i]) return false;
+	}
+
+	return true;
+};
+
+/**
+ * Which kind of message a captured chunk starting at `start` begins, if it can
+ * begin one at all: the resynchronisation test after a loss. The start line
+ * is checked whole when its end was captured, else by its first bytes.
+ */
+export const messageStartKind = (buf: Buffer, start: number): MessageKind | null => {
+	const end = buf.length;
+	if (end - start >= 9 && buf[start] === 0x48 && buf[start + 1] === 0x54) {
+		const checked = Math.min(end - start, 13);
+		for (let offset = 2; offset < checked; offset++) {
+			if (!statusLineByteOk(offset, buf[start + offset]!)) return null;
+		}
+
+		return 'response';
+	}
+
+	let at = start;
+	while (at < end && at - start <= maxMethodLength && isMethodByte(buf[at]!)) at++;
+	if (at === start || at >= end - 1 || buf[at] !== SP) return null;
+	const targetByte = buf[at + 1]!;
+	if (targetByte <= SP || targetByte === 0x7f) return null;
+	const lf = buf.indexOf(LF, at);
+	if (lf < 0) return 'request';
+	const lineEnd = lf > at && buf[lf - 1] === CR ? lf - 1 : lf;
+	return lineEnd - at > 10 && buf[lineEnd - 9] === SP && buf[lineEnd - 8] === 0x48 && buf[lineEnd - 4] === 0x2f ? 'request' : null;
+};
+
+type MutableHead = {
+	-readonly [K in keyof HeadCommon]: HeadCommon[K];
+};
+
+const emptyFields = (version: string): MutableHead => ({
+	version,
+	headBytes: 0,
+	complete: true,
+	host: null,
+	contentLength: null,
+	transferEncoding: false,
+	chunked: false,
+	connectionClose: false,
+	connectionUpgrade: false,
+	upgrade: null,
+});
+
+const trimmedValue = (buf: Buffer, from: number, to: number): string => {
+	let start = from;
+	let end = to;
+	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
+	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	return buf.toString('latin1', start, end);
+};
+
+const parseContentLength = (value: string): number => {
+	// "42" nearly always; a list of equal values ("42, 42") is allowed by RFC 9110.
+	const parts = value.includes(',') ? value.split(',').map((part) => part.trim()) : [value];
+	const first = parts[0] ?? '';
+	if (!/^\d{1,15}$/.test(first) || parts.some((part) => part !== first)) return -1;
+	return Number(first);
+};
+
+const applyConnection = (fields: MutableHead, value: string): void => {
+	for (const token of value.toLowerCase().split(',')) {
+		const option = token.trim();
+		if (option === 'close') fields.connectionClose = true;
+		else if (option === 'upgrade') fields.connectionUpgrade = true;
+	}
+};
+
+const applyTransferEncoding = (fields: MutableHead, value: string): void => {
+	fields.transferEncoding = true;
+	const codings = value.toLowerCase().split(',');
+	fields.chunked = codings[codings.length - 1]!.trim() === 'chunked';
+};
+
+/**
+ * Reads header lines from `pos` up to and including the empty line. Returns
+ * the offset after the head, -1 when more bytes are needed, or an invalid result.
+ */
+const parseHeaderLines = (
+	buf: Buffer,
+	start: number,
+	firstLineEnd: number,
+	fields: MutableHead,
+	maxHeadBytes: number,
+): number | HeadParseResult => {
+	const end = buf.length;
+	let pos = firstLineEnd;
+	for (;;) {
+		if (pos >= end) return -1;
+		const lf = buf.indexOf(LF, pos);
+		if (lf < 0) return end - start > maxHeadBytes ? tooLarge : -1;
+		if (lf + 1 - start > maxHeadBytes) return tooLarge;
+		const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
+		if (lineEnd === pos) return lf + 1;
+		const first = buf[pos]!;
+		// A line starting with whitespace continues the previous one (obs-fold):
+		// rare, deprecated, and never one of the headers read here; skip it.
+		if (first !== SP && first !== HT) {
+			const colon = buf.indexOf(COLON, pos);
+			if (colon <= pos || colon >= lineEnd) return badHeaderLine;
+			const before = buf[colon - 1];
+			if (before === SP || before === HT) return badHeaderLine;
+			const nameLength = colon - pos;
+			if (nameLength === 4 && nameMatches(buf, pos, hostName)) {
+				if (fields.host === null) fields.host = trimmedValue(buf, colon + 1, lineEnd).slice(0, maxHostLength);
+			} else if (nameLength === 14 && nameMatches(buf, pos, contentLengthName)) {
+				const length = parseContentLength(trimmedValue(buf, colon + 1, lineEnd));
+				if (length < 0 || (fields.contentLength !== null && fields.contentLength !== length)) return badContentLength;
+				fields.contentLength = length;
+			} else if (nameLength === 17 && nameMatches(buf, pos, transferEncodingName)) {
+				applyTransferEncoding(fields, trimmedValue(buf, colon + 1, lineEnd));
+			} else if (nameLength === 10 && nameMatches(buf, pos, connectionName)) {
+				applyConnection(fields, trimmedValue(buf, colon + 1, lineEnd));
+			} else if (nameLength === 7 && nameMatches(buf, pos, upgradeName)) {
+				fields.upgrade = trimmedValue(buf, colon + 1, lineEnd);
+			}
+		}
+
+		pos = lf + 1;
+	}
+};
+
+const finishHead = (
+	head: Head,
+	buf: Buffer,
+	start: number,
+	afterStartLine: number,
+	maxHeadBytes: number,
+	truncated: boolean,
+): HeadParseResult => {
+	// The head object is built here, so filling it in place is safe.
+	const fields = head as MutableHead;
+	const headEnd = parseHeaderLines(buf, start, afterStartLine, fields, maxHeadBytes);
+	if (typeof headEnd !== 'number') return headEnd;
+	if (headEnd >= 0) {
+		fields.headBytes = headEnd - start;
+		return {status: 'ok', head};
+	}
+
+	if (!truncated) return needMore;
+	// The capture ends inside this head: keep what the complete lines said.
+	fields.complete = false;
+	fields.headBytes = buf.length - start;
+	return {status: 'ok', head};
+};
+
+// "HTTP/1.1 200" then a space (reason phrase) or the line end, checked byte by
+// byte so that a short prefix can already be told valid or not.
+const statusLineByteOk = (offset: number, byte: number): boolean => {
+	if (offset < 5) return byte === httpSlash[offset];
+	if (offset === 5) return byte === 0x31;
+	if (offset === 6) return byte === 0x2e;
+	if (offset === 8) return byte === SP;
+	if (offset === 12) return byte === SP || byte === CR || byte === LF;
+	return isDigit(byte);
+};
+
+const parseResponse = (buf: Buffer, start: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
+	const checked = Math.min(buf.length - start, 13);
+	for (let offset = 0; offset < checked; offset++) {
+		if (!statusLineByteOk(offset, buf[start + offset]!)) return badStatusLine;
+	}
+
+	if (checked < 13) return needMore;
+	const lf = buf.indexOf(LF, start + 12);
+	if (lf < 0) return buf.length - start > maxHeadBytes ? tooLarge : needMore;
+	const status = (buf[start + 9]! - 0x30) * 100 + (buf[start + 10]! - 0x30) * 10 + (buf[start + 11]! - 0x30);
+	if (status < 100) return badStatusLine;
+	const head = {...emptyFields(versionString(buf[start + 7]!)), kind: 'response' as const, status};
+	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
+};
+
+const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
+	const end = buf.length;
+	let methodEnd = start;
+	while (methodEnd < end && isMethodByte(buf[methodEnd]!)) {
+		methodEnd++;
+		if (methodEnd - start > maxMethodLength) return notHttp;
+	}
+
+	if (methodEnd === end) return needMore;
+	if (methodEnd === start || buf[methodEnd] !== SP) return notHttp;
+	if (methodEnd + 1 < end) {
+		const targetByte = buf[methodEnd + 1]!;
+		if (targetByte <= SP || targetByte === 0x7f) return badRequestLine;
+	}
+
+	const lf = buf.indexOf(LF, methodEnd);
+	if (lf < 0) return end - start > maxHeadBytes ? tooLarge : needMore;
+	if (lf + 1 - start > maxHeadBytes) return tooLarge;
+	const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+	// "... HTTP/1.1" at the end of the line.
+	const versionAt = lineEnd - 8;
+	if (versionAt - 1 <= methodEnd + 1 || buf[versionAt - 1] !== SP || buf[versionAt + 5] !== 0x31 || buf[versionAt + 6] !== 0x2e) {
+		return badRequestLine;
+	}
+
+	for (let i = 0; i < httpSlash.length; i++) {
+		if (buf[versionAt + i] !== httpSlash[i]) return badRequestLine;
+	}
+
+	if (!isDigit(buf[versionAt + 7])) return badRequestLine;
+	let target = buf.toString('latin1', methodEnd + 1, versionAt - 1);
+	if (/[\x00-\x20\x7f]/.test(target)) return badTarget;
+	// Raw UTF-8 in a target (sent by some clients instead of %-escapes) reads better decoded.
+	if (/[\x80-\xff]/.test(target)) target = buf.toString('utf8', methodEnd + 1, versionAt - 1);
+	const head = {
+		...emptyFields(versionString(buf[versionAt + 7]!)),
+		kind: 'request' as const,
+		method: buf.toString('latin1', start, methodEnd),
+		target,
+	};
+	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
+};
+
+/**
+ * Parses the head of one message at `buf[start..]`.
+ *
+ * expect: the kind this direction of the connection carries, or null when not
+ * yet known. truncated: the bytes end where the capture ended, not where the
+ * peer stopped; a head cut there is returned with complete = false as long as
+ * its start line is whole.
+ */
+export const parseHead = (
+	buf: Buffer,
+	start: number,
+	expect: MessageKind | null,
+	maxHeadBytes = defaultMaxHeadBytes,
+	truncated = false,
+): HeadParseResult => {
+	const available = buf.length - start;
+	if (available <= 0) return needMore;
+	let response = true;
+	for (let i = 0; i < httpSlash.length && i < available; i++) {
+		if (buf[start + i] !== httpSlash[i]) {
+			response = false;
+			break;
+		}
+	}
+
+	if (response && available < httpSlash.length) return needMore; // "HT" could still be either
+	if (response) return expect === 'request' ? unexpectedResponse : parseResponse(buf, start, maxHeadBytes, truncated);
+	if (expect === 'response') return isMethodByte(buf[start]!) ? unexpectedRequest : notHttp;
+	return parseRequest(buf, start, maxHeadBytes, truncated);
+};

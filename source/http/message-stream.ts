@@ -1,0 +1,409 @@
+// One direction of one connection as a sequence of HTTP messages: the
+// transport half of the parser, kept apart from the protocol rules (which the
+// owner decides through StreamOwner).
+//
+// Each chunk is one syscall: `bytes` were moved, of which only the first
+// `data.length` were captured. Bodies are skipped by count, so a gap in a body
+// costs nothing. A head or chunk-size line that runs into a gap cannot be read:
+// the stream then loses sync, lets the message it was in (if any) absorb every
+// following chunk, and picks up again at the first chunk that begins with a
+// message start line.
+
+import type {DataEvent, Direction} from '../capture/events.js';
+import {
+	parseChunkSizeLine,
+	parseTrailerSection,
+	type BodyFraming,
+	type ChunkSizeLine,
+	type TrailerSection,
+} from './body-framing.js';
+import {messageStartKind, parseHead, type Head, type HeadParseResult, type MessageKind} from './head-parser.js';
+
+/** One request or response, growing as its chunks arrive. */
+export class Message {
+	bytes: number; // head + body bytes moved so far
+	lastExitNs: number; // exit time of the last syscall that moved bytes of it
+	ended = false;
+	lost = false; // its framing was lost: its end is estimated
+	incomplete = false; // the connection ended before its framing did
+	interim = false; // a 1xx response before the final one
+	emitted = false;
+	partner: Message | null = null; // request <-> final response
+
+	constructor(
+		readonly head: Head,
+		readonly startEnterNs: number, // the syscall that moved its first byte
+		readonly startExitNs: number,
+		readonly tid: number,
+		readonly comm: string,
+	) {
+		this.bytes = head.headBytes;
+		this.lastExitNs = startExitNs;
+	}
+}
+
+export type SyncLoss = 'parse-error' | 'truncated' | 'too-large';
+
+export type StreamOwner = {
+	/** A head was read. Returns how the body is framed; 'invalid' rejects the message. */
+	headParsed(stream: MessageStream, message: Message): BodyFraming;
+	messageEnded(stream: MessageStream, message: Message): void;
+	syncLost(stream: MessageStream, loss: SyncLoss): void;
+};
+
+/** Bytes held for incomplete heads, shared by every stream of an assembler. */
+export type BufferBudget = {used: number; readonly limit: number};
+
+// What the stream is reading now.
+const seek = 0; // waiting for a chunk that begins with a start line
+const head = 1;
+const body = 2; // Content-Length body: `remaining` bytes
+const chunkSize = 3;
+const chunkData = 4; // chunk data and its CRLF: `remaining` bytes
+const trailers = 5;
+const untilClose = 6;
+const tunnelled = 7; // no longer HTTP
+
+const asBuffer = (data: Uint8Array, length: number): Buffer => {
+	const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+	return buffer.length > length ? buffer.subarray(0, length) : buffer;
+};
+
+// "\r\n0\r\n\r\n": how a chunked body nearly always ends.
+const lastChunk = Buffer.from('\r\n0\r\n\r\n', 'latin1');
+
+export class MessageStream {
+	expect: MessageKind | null = null; // set by the owner once the role is known
+	private mode = seek;
+	private remaining = 0;
+	private current: Message | null = null;
+	private pending: Buffer | null = null; // captured bytes of a head or line not yet complete
+	private pendingEnterNs = 0;
+	private pendingExitNs = 0;
+	private pendingTid = 0;
+	private pendingComm = '';
+
+	constructor(
+		private readonly owner: StreamOwner,
+		readonly direction: Direction,
+		private readonly maxHeadBytes: number,
+		private readonly budget: BufferBudget,
+	) {}
+
+	/** True when nothing is in flight: a good moment to forget the connection. */
+	get idle(): boolean {
+		return this.current === null && this.pending === null && (this.mode === head || this.mode === seek);
+	}
+
+	get inMessage(): Message | null {
+		return this.current;
+	}
+
+	push(event: DataEvent): void {
+		const total = event.bytes;
+		if (total <= 0 || this.mode === tunnelled) return;
+		const data = asBuffer(event.data, total);
+		let off = 0;
+		if (this.mode === seek && !this.resynchronise(event, data)) return;
+		while (off < total) {
+			switch (this.mode) {
+				case head: {
+					off = this.readHead(event, data, off);
+					break;
+				}
+
+				case body:
+				case chunkData: {
+					const message = this.current!;
+					const count = Math.min(this.remaining, total - off);
+					off += count;
+					this.remaining -= count;
+					message.bytes += count;
+					message.lastExitNs = event.tsExitNs;
+					if (this.remaining === 0) {
+						if (this.mode === body) this.finish(message);
+						else this.mode = chunkSize;
+					}
+
+					break;
+				}
+
+				case chunkSize:
+				case trailers: {
+					off = this.readChunkLine(event, data, off);
+					break;
+				}
+
+				default: {
+					// untilClose, or seek after a loss inside this chunk: the rest belongs to the current message.
+					this.absorb(event, total - off);
+					off = total;
+				}
+			}
+		}
+	}
+
+	/** The connection is gone: end what is in flight at its last byte. */
+	close(): void {
+		this.dropPending();
+		const message = this.current;
+		if (message === null) return;
+		this.current = null;
+		if (this.mode !== untilClose && this.mode !== seek) message.incomplete = true;
+		this.mode = seek;
+		this.end(message);
+	}
+
+	/** Ends a message whose framing was lost, at its last byte (a new request shows it is over). */
+	endLostMessage(): void {
+		const message = this.current;
+		if (this.mode !== seek || message === null) return;
+		this.current = null;
+		this.end(message);
+	}
+
+	/** Ends a lost message that has seen no bytes since `beforeNs`. */
+	expireLostMessage(beforeNs: number): void {
+		if (this.current !== null && this.current.lastExitNs < beforeNs) this.endLostMessage();
+	}
+
+	/** HTTP is over on this connection (101, CONNECT): ignore every further byte. */
+	stop(): void {
+		this.dropPending();
+		const message = this.current;
+		this.current = null;
+		this.mode = tunnelled;
+		if (message !== null) this.end(message);
+	}
+
+	// At a chunk boundary while lost: does this chunk begin a message?
+	private resynchronise(event: DataEvent, data: Buffer): boolean {
+		const kind = data.length > 0 ? messageStartKind(data, 0) : null;
+		const starts =
+			kind === null
+				? isStartFragment(data, event.bytes, this.expect)
+				: this.expect === null || kind === this.expect;
+		if (!starts) {
+			const message = this.current;
+			if (message !== null) {
+				this.absorb(event, event.bytes);
+				if (message.head.chunked && data.length === event.bytes && endsChunkedBody(data)) this.endLostMessage();
+			}
+
+			return false;
+		}
+
+		this.endLostMessage();
+		this.mode = head;
+		return true;
+	}
+
+	private absorb(event: DataEvent, count: number): void {
+		const message = this.current;
+		if (message === null) return;
+		message.bytes += count;
+		message.lastExitNs = event.tsExitNs;
+	}
+
+	private finish(message: Message): void {
+		this.current = null;
+		this.mode = head;
+		this.end(message);
+	}
+
+	private end(message: Message): void {
+		message.ended = true;
+		this.owner.messageEnded(this, message);
+	}
+
+	private loseSync(loss: SyncLoss, event: DataEvent, off: number, message: Message | null): number {
+		this.dropPending();
+		this.mode = seek;
+		this.current = message;
+		if (message !== null) {
+			message.lost = true;
+			this.absorb(event, event.bytes - off);
+		}
+
+		this.owner.syncLost(this, loss);
+		return event.bytes;
+	}
+
+	private dropPending(): void {
+		if (this.pending !== null) this.budget.used -= this.pending.length;
+		this.pending = null;
+	}
+
+	// Keeps the captured rest of this chunk for the next one. False: over a limit.
+	private keepPending(buf: Buffer, event: DataEvent, data: Buffer, off: number): boolean {
+		const added = data.length - off;
+		if (this.budget.used + added > this.budget.limit) return false;
+		if (this.pending === null) {
+			this.pending = Buffer.from(data.subarray(off)); // a copy: the event's buffer is not ours to keep
+			this.pendingEnterNs = event.tsEnterNs;
+			this.pendingExitNs = event.tsExitNs;
+			this.pendingTid = event.tid;
+			this.pendingComm = event.comm;
+		} else {
+			this.pending = buf;
+		}
+
+		this.budget.used += added;
+		return true;
+	}
+
+	// The bytes to parse: those kept from earlier chunks, then this chunk's from `off`.
+	private front(data: Buffer, off: number): Buffer {
+		if (this.pending === null) return off === 0 ? data : data.subarray(off);
+		return off === data.length ? this.pending : Buffer.concat([this.pending, data.subarray(off)]);
+	}
+
+	private readHead(event: DataEvent, data: Buffer, off: number): number {
+		const total = event.bytes;
+		const carried = this.pending?.length ?? 0;
+		if (off >= data.length) {
+			// The next head starts (or goes on) where the capture stopped.
+			return carried > 0 ? this.truncatedHead(event, this.pending!, off) : this.loseSync('truncated', event, off, null);
+		}
+
+		const buf = this.front(data, off);
+		// Nothing can end a head or a start line but a line feed: wait for one.
+		const result: HeadParseResult =
+			carried > 0 && data.indexOf(0x0a, off) < 0 ? {status: 'more'} : parseHead(buf, 0, this.expect, this.maxHeadBytes);
+		if (result.status === 'more') {
+			if (data.length < total) return this.truncatedHead(event, buf, off);
+			if (buf.length > this.maxHeadBytes || !this.keepPending(buf, event, data, off)) {
+				return this.loseSync('too-large', event, off, null);
+			}
+
+			return total;
+		}
+
+		if (result.status === 'invalid') return this.loseSync('parse-error', event, off, null);
+		const message = this.startMessage(result.head, event, carried);
+		this.dropPending();
+		const next = off + result.head.headBytes - carried;
+		this.frame(message, this.owner.headParsed(this, message));
+		if (this.mode === seek) return this.loseSync('parse-error', event, next, null);
+		return next;
+	}
+
+	private startMessage(parsed: Head, event: DataEvent, carried: number): Message {
+		const message =
+			carried > 0
+				? new Message(parsed, this.pendingEnterNs, this.pendingExitNs, this.pendingTid, this.pendingComm)
+				: new Message(parsed, event.tsEnterNs, event.tsExitNs, event.tid, event.comm);
+		message.lastExitNs = event.tsExitNs;
+		return message;
+	}
+
+	// A head that runs into bytes the capture did not copy.
+	private truncatedHead(event: DataEvent, buf: Buffer, off: number): number {
+		const carried = this.pending?.length ?? 0;
+		const result = parseHead(buf, 0, this.expect, this.maxHeadBytes, true);
+		if (result.status !== 'ok') return this.loseSync(result.status === 'invalid' ? 'parse-error' : 'truncated', event, off, null);
+		// Its start line is whole: keep the message, with an estimated end.
+		const message = this.startMessage(result.head, event, carried);
+		message.bytes = carried;
+		const framing = this.owner.headParsed(this, message);
+		if (framing.kind === 'invalid') return this.loseSync('parse-error', event, off, null);
+		if (framing.kind === 'tunnel') {
+			this.current = message;
+			this.stop();
+			return event.bytes;
+		}
+
+		return this.loseSync('truncated', event, off, message);
+	}
+
+	private frame(message: Message, framing: BodyFraming): void {
+		switch (framing.kind) {
+			case 'none': {
+				this.finish(message);
+				break;
+			}
+
+			case 'length': {
+				this.current = message;
+				this.remaining = framing.length;
+				this.mode = body;
+				break;
+			}
+
+			case 'chunked': {
+				this.current = message;
+				this.mode = chunkSize;
+				break;
+			}
+
+			case 'close': {
+				this.current = message;
+				this.mode = untilClose;
+				break;
+			}
+
+			case 'tunnel': {
+				this.current = message;
+				this.stop();
+				break;
+			}
+
+			case 'invalid': {
+				this.current = null;
+				this.mode = seek;
+			}
+		}
+	}
+
+	// A chunk-size line, or the trailer section after the last chunk.
+	private readChunkLine(event: DataEvent, data: Buffer, off: number): number {
+		const message = this.current!;
+		if (off >= data.length) return this.loseSync('truncated', event, off, message);
+		const carried = this.pending?.length ?? 0;
+		const buf = this.front(data, off);
+		// A chunk size, or -1 when this was the trailer section (the body's end).
+		let size = -1;
+		let result: ChunkSizeLine | TrailerSection;
+		if (this.mode === chunkSize) {
+			const line = parseChunkSizeLine(buf, 0);
+			if (line.status === 'ok') size = line.size;
+			result = line;
+		} else {
+			result = parseTrailerSection(buf, 0, this.maxHeadBytes);
+		}
+
+		if (result.status === 'more') {
+			if (data.length < event.bytes) return this.loseSync('truncated', event, off, message);
+			if (!this.keepPending(buf, event, data, off)) return this.loseSync('too-large', event, off, message);
+			message.bytes += event.bytes - off;
+			message.lastExitNs = event.tsExitNs;
+			return event.bytes;
+		}
+
+		if (result.status === 'invalid') return this.loseSync('parse-error', event, off, message);
+		this.dropPending();
+		const consumed = result.consumed - carried;
+		message.bytes += consumed;
+		message.lastExitNs = event.tsExitNs;
+		if (size > 0) {
+			this.remaining = size + 2;
+			this.mode = chunkData;
+		} else if (size === 0) {
+			this.mode = trailers;
+		} else {
+			this.finish(message);
+		}
+
+		return off + consumed;
+	}
+}
+
+// A few bytes, captured whole, that could begin a start line ("G", "HTT"): a
+// writer that split its head at an odd place. Longer chunks must show more.
+const isStartFragment = (data: Buffer, bytes: number, expect: MessageKind | null): boolean =>
+	data.length > 0 && data.length === bytes && data.length < 16 && parseHead(data, 0, expect).status === 'more';
+
+const endsChunkedBody = (data: Buffer): boolean =>
+	data.length >= lastChunk.length
+		? data.compare(lastChunk, 0, lastChunk.length, data.length - lastChunk.length) === 0
+		: data.length === 5 && data.compare(lastChunk, 2) === 0;
