@@ -76,3 +76,15 @@ bpfSerialTest('--record tees the demo into a file whose --replay report counts t
 	t.deepEqual(counts(JSON.parse(replayed.stdout) as Report), counts(liveReport));
 	t.false(readFileSync(file, 'utf8').includes('demo-secret-token'), 'no query strings recorded without --show-query');
 });
+
+bpfSerialTest('--show-query keeps query strings: a recording made with it has them', async t => {
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-query-'));
+	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
+	const file = join(directory, 'with-query.ndjson');
+	const result = await runCli(['--demo', '--snapshot', '--duration', '1.5', '--show-query', '--record', file, '--format', 'json']);
+	t.is(result.code, 0, result.stderr);
+	const lines = readFileSync(file, 'utf8').trim().split('\n').map(line => JSON.parse(line) as {method: string; path: string; query?: string});
+	const orders = lines.filter(line => line.method === 'GET' && line.path === '/api/orders');
+	t.true(orders.length > 0);
+	t.true(orders.every(line => /^page=\d&session=demo-secret-token$/.test(line.query ?? '')), 'every GET /api/orders carries its query');
+});
