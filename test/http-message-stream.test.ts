@@ -9,6 +9,7 @@ class Recorder implements StreamOwner {
 	readonly heads: Message[] = [];
 	readonly ended: Message[] = [];
 	readonly losses: SyncLoss[] = [];
+	skipped = 0;
 	requestMethod: string | null = 'GET';
 
 	headParsed(_stream: MessageStream, message: Message): BodyFraming {
@@ -22,6 +23,10 @@ class Recorder implements StreamOwner {
 
 	syncLost(_stream: MessageStream, loss: SyncLoss): void {
 		this.losses.push(loss);
+	}
+
+	chunkSkipped(): void {
+		this.skipped++;
 	}
 }
 
@@ -208,6 +213,7 @@ test('a stream first seen in the middle of a body skips quietly to the next star
 	for (const event of written.slice(5)) stream.push(event);
 	t.is(recorder.heads.length, 0);
 	t.deepEqual(recorder.losses, []);
+	t.is(recorder.skipped, written.length - 5);
 	stream.push(nodeResponse(nodeServer, 'GET /hello')[0]!);
 	t.is(recorder.ended.length, 1);
 	t.like(recorder.ended[0]!.head, {kind: 'response', status: 200});

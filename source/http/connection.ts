@@ -37,6 +37,7 @@ export class Connection implements StreamOwner {
 	readonly connId: number;
 	private readonly pid: number;
 	private readonly fd: number;
+	private readonly seenFromStart: boolean; // accepted or connected while tracing
 	private readonly local: Endpoint;
 	private readonly remote: Endpoint;
 	private readonly ingress: MessageStream;
@@ -52,6 +53,7 @@ export class Connection implements StreamOwner {
 		this.connId = first.connId;
 		this.pid = first.pid;
 		this.fd = first.fd;
+		this.seenFromStart = first.origin !== 'unknown';
 		this.local = first.local;
 		this.remote = first.remote;
 		this.ingress = new MessageStream(this, 'ingress', context.maxHeadBytes, context.budget);
@@ -109,6 +111,13 @@ export class Connection implements StreamOwner {
 		else this.context.counters.parseErrors++;
 		// Heads lost on the response side hide an unknown number of responses.
 		if (this.role === null || stream === this.responseStream()) this.gap = true;
+	}
+
+	chunkSkipped(stream: MessageStream): void {
+		// Bytes on the response side that began no response while requests wait: most
+		// likely a response whose head was not captured. Not so on a connection opened
+		// before tracing began, before any response: there they end an unseen one.
+		if (this.waiting.length > 0 && stream !== this.requestStream() && (this.seenFromStart || stream.hasParsed)) this.gap = true;
 	}
 
 	private requestHead(message: Message, head: RequestHead): BodyFraming {

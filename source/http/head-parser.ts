@@ -117,7 +117,27 @@ type MutableHead = {
 	-readonly [K in keyof HeadCommon]: HeadCommon[K];
 };
 
-const emptyFields = (version: string): MutableHead => ({
+// Heads are built as one literal each, all fields present from the start:
+// object spread here costs microseconds per head in V8.
+const newResponseHead = (version: string, status: number): ResponseHead => ({
+	kind: 'response',
+	status,
+	version,
+	headBytes: 0,
+	complete: true,
+	host: null,
+	contentLength: null,
+	transferEncoding: false,
+	chunked: false,
+	connectionClose: false,
+	connectionUpgrade: false,
+	upgrade: null,
+});
+
+const newRequestHead = (version: string, method: string, target: string): RequestHead => ({
+	kind: 'request',
+	method,
+	target,
 	version,
 	headBytes: 0,
 	complete: true,
@@ -254,7 +274,7 @@ const parseResponse = (buf: Buffer, start: number, maxHeadBytes: number, truncat
 	if (lf < 0) return buf.length - start > maxHeadBytes ? tooLarge : needMore;
 	const status = (buf[start + 9]! - 0x30) * 100 + (buf[start + 10]! - 0x30) * 10 + (buf[start + 11]! - 0x30);
 	if (status < 100) return badStatusLine;
-	const head = {...emptyFields(versionString(buf[start + 7]!)), kind: 'response' as const, status};
+	const head = newResponseHead(versionString(buf[start + 7]!), status);
 	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
 };
 
@@ -292,12 +312,7 @@ const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncate
 	if (/[\x00-\x20\x7f]/.test(target)) return badTarget;
 	// Raw UTF-8 in a target (sent by some clients instead of %-escapes) reads better decoded.
 	if (/[\x80-\xff]/.test(target)) target = buf.toString('utf8', methodEnd + 1, versionAt - 1);
-	const head = {
-		...emptyFields(versionString(buf[versionAt + 7]!)),
-		kind: 'request' as const,
-		method: buf.toString('latin1', start, methodEnd),
-		target,
-	};
+	const head = newRequestHead(versionString(buf[versionAt + 7]!), buf.toString('latin1', start, methodEnd), target);
 	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
 };
 

@@ -49,6 +49,8 @@ export type StreamOwner = {
 	headParsed(stream: MessageStream, message: Message): BodyFraming;
 	messageEnded(stream: MessageStream, message: Message): void;
 	syncLost(stream: MessageStream, loss: SyncLoss): void;
+	/** A chunk was passed over while waiting for a start line (no message took it). */
+	chunkSkipped(stream: MessageStream): void;
 };
 
 /** Bytes held for incomplete heads, shared by every stream of an assembler. */
@@ -82,6 +84,7 @@ export class MessageStream {
 	private pendingExitNs = 0;
 	private pendingTid = 0;
 	private pendingComm = '';
+	private parsedAny = false;
 
 	constructor(
 		private readonly owner: StreamOwner,
@@ -92,7 +95,12 @@ export class MessageStream {
 
 	/** True when nothing is in flight: a good moment to forget the connection. */
 	get idle(): boolean {
-		return this.current === null && this.pending === null && (this.mode === head || this.mode === seek);
+		return this.current === null && this.pending === null && (this.mode === head || this.mode === seek || this.mode === tunnelled);
+	}
+
+	/** True once a head was read: chunks skipped after that were not the tail of something before us. */
+	get hasParsed(): boolean {
+		return this.parsedAny;
 	}
 
 	get inMessage(): Message | null {
@@ -185,7 +193,9 @@ export class MessageStream {
 				: this.expect === null || kind === this.expect;
 		if (!starts) {
 			const message = this.current;
-			if (message !== null) {
+			if (message === null) {
+				this.owner.chunkSkipped(this);
+			} else {
 				this.absorb(event, event.bytes);
 				if (message.head.chunked && data.length === event.bytes && endsChunkedBody(data)) this.endLostMessage();
 			}
@@ -289,6 +299,7 @@ export class MessageStream {
 	}
 
 	private startMessage(parsed: Head, event: DataEvent, carried: number): Message {
+		this.parsedAny = true;
 		const message =
 			carried > 0
 				? new Message(parsed, this.pendingEnterNs, this.pendingExitNs, this.pendingTid, this.pendingComm)
