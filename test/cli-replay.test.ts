@@ -259,3 +259,19 @@ tmuxTest('the live view over a recording: it plays back in real time, q quits wi
 	await session.sendKeys('q');
 	await session.waitFor(screen => /exit=0/.test(screen), 'exit 0 after q');
 });
+
+test('a table shows 100 rows unless --top says more, and says so; csv still carries every row', async t => {
+	const many = join(directory, 'many-processes.ndjson');
+	const recorder = createRecorder(many);
+	recorder.write(recorded.map((exchange, index) => ({...exchange, pid: 1000 + index}))); // 138 processes
+	await recorder.close();
+	const table = await runCli(['--replay', many, '--snapshot', '--group-by', 'process']);
+	t.is(table.code, 0, table.stderr);
+	t.regex(table.stdout, /showing 100 of 138 rows\n\(a table shows 100 rows unless --top says more; --format csv or json carries every row\)/);
+	t.is(table.stdout.split('\n').filter(line => line.startsWith('│')).length, 1 + 100);
+	const wide = await runCli(['--replay', many, '--snapshot', '--group-by', 'process', '--top', '120']);
+	t.is(wide.stdout.split('\n').filter(line => line.startsWith('│')).length, 1 + 120);
+	t.false(wide.stdout.includes('unless --top'));
+	const csv = await runCli(['--replay', many, '--snapshot', '--group-by', 'process', '--format', 'csv']);
+	t.is((parse(csv.stdout, {columns: true}) as unknown[]).length, 138);
+});

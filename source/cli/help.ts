@@ -23,7 +23,8 @@ Presentation
                          (default: rate in the live view, count in a report)
       --reverse          reverse the sort (metrics sort largest first, names A to Z)
   -d, --interval SECS    refresh period of the live view (default 1; at least 0.1)
-      --top N            only the first N rows (json and csv carry every row unless given)
+      --top N            only the first N rows (json, csv and markdown carry every row
+                         unless given; a table shows 100)
   -C, --no-color         no colours (also when NO_COLOR is set)
       --show-query       show query strings (hidden by default: they often carry secrets)
 

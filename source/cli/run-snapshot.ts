@@ -20,9 +20,20 @@ export type SnapshotIo = {
 
 const formatSeconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
 
-// A report's rate is count over the report's period: sorting by rate is sorting by count.
-const reportView = (view: ViewOptions): ViewOptions =>
-	view.sort.column === 'rate' ? {...view, sort: {...view.sort, column: 'count'}} : view;
+/**
+ * Rows a table report shows unless --top says otherwise. A table is for reading,
+ * and ink-table lays out every cell with Ink (about 2 ms a row, growing with
+ * the row count: 5000 rows take over 20 s); csv and json carry every row.
+ */
+export const tableRowsByDefault = 100;
+
+function reportView(options: Options): ViewOptions {
+	const {view} = options;
+	// A report's rate is count over the report's period: sorting by rate is sorting by count.
+	const sort = view.sort.column === 'rate' ? {...view.sort, column: 'count' as const} : view.sort;
+	const top = view.top ?? (options.format === 'table' ? tableRowsByDefault : undefined);
+	return {...view, sort, ...(top === undefined ? {} : {top})};
+}
 
 const sleep = (ms: number): Promise<void> => new Promise(resolve => {
 	setTimeout(resolve, ms).unref();
@@ -63,7 +74,8 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 
 	const nowMs = replay ? replay.captureNowMs() : endedAtMs;
 	aggregator.setCaptureCounters(captureCountersOf(source.health()), nowMs);
-	const snapshot = aggregator.snapshot(reportView(options.view), nowMs);
+	const view = reportView(options);
+	const snapshot = aggregator.snapshot(view, nowMs);
 	// A recording's period is its own clock's: first exchange to where the replay stopped.
 	const replayStartMs = snapshot.totals.count > 0 ? Math.min(snapshot.startedAtMs, nowMs) : nowMs;
 	const meta: ReportMeta = {
@@ -85,6 +97,9 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 		color: options.color, // chalk (in Ink) still leaves a pipe plain unless FORCE_COLOR says otherwise
 		// A terminal that reports no size (0 columns) is treated like a pipe.
 		width: io.stdout.isTTY && io.stdout.columns > 0 ? io.stdout.columns : undefined,
+		...(options.view.top === undefined && snapshot.totals.rows > snapshot.rows.length
+			? {note: `(a table shows ${tableRowsByDefault} rows unless --top says more; --format csv or json carries every row)`}
+			: {}),
 	});
 	await new Promise<void>((resolve, reject) => {
 		io.stdout.write(text, error => {

@@ -17,6 +17,7 @@ export type RenderOptions = {
 	readonly format: ReportFormat;
 	readonly color: boolean; // table only: the other formats never carry escape sequences
 	readonly width?: number; // table only: the terminal's columns, undefined for a pipe
+	readonly note?: string; // table only: one more line for the summary, e.g. why rows were left out
 };
 
 /** The whole report as the text stdout gets. */
@@ -36,7 +37,7 @@ export function renderReport(snapshot: Snapshot, meta: ReportMeta, options: Rend
 		}
 
 		case 'table': {
-			return formatTable(report, {color: options.color, width: options.width});
+			return formatTable(report, {color: options.color, width: options.width, note: options.note});
 		}
 	}
 }

@@ -16,6 +16,7 @@ import type {Report} from './model.js';
 export type TableOptions = {
 	readonly color: boolean;
 	readonly width?: number; // terminal columns; undefined when stdout is not a terminal
+	readonly note?: string; // appended to the summary
 };
 
 const cellPadding = 1;
@@ -81,6 +82,10 @@ function fitToWidth(laid: Laid, maxWidth: number): Laid {
 
 export function formatTable(report: Report, options: TableOptions): string {
 	const summary = summaryLines(report);
+	if (options.note) {
+		summary.push(options.note);
+	}
+
 	if (report.endpoints.length === 0) {
 		return `${summary.join('\n')}\n`;
 	}
