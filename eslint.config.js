@@ -18,4 +18,14 @@ export default tseslint.config(
 		languageOptions: {globals: {require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly'}},
 		rules: {'@typescript-eslint/no-require-imports': 'off'},
 	},
+	{
+		// Plain Node scripts the tests run as real peers.
+		files: ['**/*.mjs'],
+		languageOptions: {
+			globals: {
+				Buffer: 'readonly', URL: 'readonly', console: 'readonly', process: 'readonly',
+				setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
+			},
+		},
+	},
 );
