@@ -147,12 +147,13 @@ test('node http on both ends: chunked, 1 MiB, 100-continue, HEAD, 204, 304, 404 
 		const byPath = (path: string) => exchanges.find((exchange) => exchange.path === path)!;
 		t.is(byPath('/big-length').responseBytes - 1_048_576, text(dataEvents(events).find((event) => text(event).includes('content-length: 1048576'))!).indexOf('\r\n\r\n') + 4);
 		t.true(byPath('/big-chunked').responseBytes > 1_048_576);
-		// The 100 Continue is skipped: the response is the final one, and the request carries its 3000-byte body.
+		// The 100 Continue pairs with nothing: the response is the final one, carrying the 100's bytes too, and the request carries its 3000-byte body.
 		const post = byPath('/upload');
 		const postHead = dataEvents(events).find((event) => text(event).startsWith('POST /upload'))!;
 		t.is(post.requestBytes, postHead.bytes + 3000);
 		const finalResponse = dataEvents(events).find((event) => text(event).startsWith('HTTP/1.1 200') && event.tsEnterNs > postHead.tsEnterNs)!;
-		t.is(post.responseBytes, finalResponse.bytes);
+		const proceed = dataEvents(events).find((event) => text(event).startsWith('HTTP/1.1 100'))!;
+		t.is(post.responseBytes, proceed.bytes + finalResponse.bytes);
 		t.is(post.firstByteMs, toMs(role === 'server' ? finalResponse.tsEnterNs : finalResponse.tsExitNs));
 		// The connection closed after HEAD; the next one got the same fd and a new connId.
 		t.deepEqual([...new Set(exchanges.map((exchange) => exchange.connId))], [1, 2]);

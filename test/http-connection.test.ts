@@ -58,12 +58,12 @@ test('an early answer waits for the rest of the request body before it is emitte
 	t.deepEqual(out.map(summary), [`POST /upload 413 ${head.length + 10_000}/${refusal.length}`]);
 });
 
-test('interim responses (103, 100) are skipped: the final one is timed and counted', (t) => {
+test('interim responses (103, 100) pair with nothing: the final one is timed, and carries their bytes', (t) => {
 	const hints = chunk('egress', 'HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n');
 	const proceed = chunk('egress', 'HTTP/1.1 100 Continue\r\n\r\n');
 	const final = chunk('egress', 'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
 	const {out} = run([chunk('ingress', 'PUT /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n'), hints, proceed, final]);
-	t.deepEqual(out.map(summary), [`PUT /x 201 ${'PUT /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n'.length}/${final.bytes}`]);
+	t.deepEqual(out.map(summary), [`PUT /x 201 ${'PUT /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n'.length}/${hints.bytes + proceed.bytes + final.bytes}`]);
 	t.is(out[0]!.firstByteMs, final.tsEnterNs / 1e6);
 });
 

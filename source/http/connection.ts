@@ -45,6 +45,7 @@ export class Connection implements StreamOwner {
 	private readonly waiting: Message[] = []; // requests with no final response head yet, oldest first
 	private container: string | null | undefined;
 	private out: Exchange[] = [];
+	private interimBytes = 0; // 1xx responses since the last final one: the final response carries them
 
 	constructor(
 		first: DataEvent,
@@ -97,6 +98,7 @@ export class Connection implements StreamOwner {
 
 	messageEnded(_stream: MessageStream, message: Message): void {
 		const {partner} = message;
+		if (message.interim) this.interimBytes += message.bytes;
 		if (partner === null) return; // an interim response, an unpaired response, or a request still waiting
 		if (message.head.kind === 'request') {
 			if (partner.ended) this.emit(message, partner);
@@ -152,6 +154,9 @@ export class Connection implements StreamOwner {
 			return framing;
 		}
 
+		// The peer received the interim responses too: their bytes count in this exchange's.
+		message.bytes += this.interimBytes;
+		this.interimBytes = 0;
 		if (request === undefined) {
 			this.context.counters.unpaired++;
 		} else {
