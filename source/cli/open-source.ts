@@ -111,6 +111,6 @@ function openRecorder(path: string): Recorder {
 			},
 		});
 	} catch (error) {
-		throw new UsageError(`--record: cannot write '${path}': ${reasonOf(error)}`);
+		throw new UsageError(`--record: cannot write '${path}': ${reasonOf((error as Error).cause ?? error)}`);
 	}
 }

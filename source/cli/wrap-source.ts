@@ -81,6 +81,11 @@ export function recordExchanges(source: ExchangeSource, recorder: Recorder): Exc
 		async stop() {
 			await source.stop();
 			await recorder.close();
+			const dropped = recorder.dropped();
+			if (dropped > 0) {
+				// console, not stderr: the live view holds console output until it gives the terminal back.
+				console.error(`httptop: --record: ${dropped} exchanges were not written to ${recorder.path} (the disk fell behind, or writing failed)`);
+			}
 		},
 	};
 }

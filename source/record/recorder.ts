@@ -33,7 +33,7 @@ export function createRecorder(path: string, options: RecorderOptions = {}): Rec
 	try {
 		fd = openSync(path, 'a', 0o600); // captures can hold paths and hosts: not world-readable
 	} catch (error) {
-		throw new Error(`cannot write the recording ${path}: ${describeFileError(error)}`);
+		throw new Error(`cannot write the recording ${path}: ${describeFileError(error)}`, {cause: error});
 	}
 	const stream = createWriteStream(path, {fd});
 	let written = 0;

@@ -24,7 +24,7 @@ export type KeyBinding = {readonly keys: string; readonly action: string};
 
 /**
  * Every key, by mode: the help overlay shows these (short enough for two
- * columns at 80x24) and docs/keys.md lists the same with more words.
+ * columns at 80x24) and the README's Keys section lists the same with more words.
  */
 export const keyBindings: ReadonlyArray<{readonly title: string; readonly bindings: readonly KeyBinding[]}> = [
 	{
@@ -36,7 +36,7 @@ export const keyBindings: ReadonlyArray<{readonly title: string; readonly bindin
 			{keys: 'Enter', action: 'detail of the row'},
 			{keys: '< >  , .', action: 'sort column left/right'},
 			{keys: 'l r n e', action: 'by p99, rate, count, err'},
-			{keys: 'b B', action: 'by bytes out/s, in/s'},
+			{keys: 'b B', action: 'by bytes out, in (total)'},
 			{keys: 'R', action: 'reverse the sort'},
 			{keys: '/', action: 'filter rows'},
 			{keys: 'g', action: 'cycle the grouping'},
