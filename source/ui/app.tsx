@@ -113,12 +113,13 @@ export function App(props: AppProps) {
 				description={source.description}
 				sourceState={source.state()}
 				paused={state.paused}
-				uptimeMs={Math.max(0, snapshot.atMs - startedAtMs)}
+				// A replay's clock is the recording's, which began before the view did.
+				uptimeMs={Math.max(0, snapshot.atMs - Math.min(startedAtMs, snapshot.startedAtMs))}
 				snapshot={snapshot}
 				view={state.view}
 				color={color}
 			/>
-			<Box flexDirection="column" height={bodyHeight} overflow="hidden">
+			<Box flexDirection="column" height={bodyHeight}>
 				{body}
 			</Box>
 			<Footer mode={state.mode} notice={state.notice} width={size.columns} color={color} />
