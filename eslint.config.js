@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-	{ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'bpf/.output/**']},
+	{ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'bpf/.output/**', '.bench/**']},
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	{

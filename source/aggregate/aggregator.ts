@@ -10,7 +10,7 @@
 // past that, new identities land in "(other)".
 
 import type {Exchange, Role} from '../http/exchange.js';
-import {Cell, connectionStem, isError, peerKey, requestKey, type CellIdentity} from './cell.js';
+import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type FilterSubject} from './filter.js';
 import {createLatencySketch, latencyHistogram, recordLatency, summarizeLatency} from './latency.js';
@@ -110,6 +110,14 @@ const identityOf = (connection: Connection, exchange: Exchange, route: string, p
 	peer,
 });
 
+/** A row in the making: the cells whose figures add up to it, and the cells that say who it is. */
+type Unit = {readonly figures: Cell[]; readonly members: readonly Cell[]};
+
+/** Identity fields every cell of an endpoint row shares, so a filter on them can pick whole rows. */
+const rowFields = new Set(['method', 'route', 'host', 'role']);
+
+const activeFilter = (view: ViewOptions): Filter | null => view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+
 const zeroCounters: CaptureCounters = {events: 0, dropped: 0, truncated: 0, parseErrors: 0, unpaired: 0};
 
 function subjectOf(cell: Cell): FilterSubject {
@@ -126,8 +134,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	const idleExpiryMs = options.idleExpiryMs ?? defaultIdleExpiryMs;
 	const examplePaths = Math.max(0, options.examplePathsPerRow ?? defaultExamplePaths);
 	const folder = new RouteFolder(options.routeSegmentLimit ?? defaultSegmentLimit);
-	const endpoints = new CellTable(maxRows, examplePaths);
-	const peers = new CellTable(maxRows, examplePaths);
+	const endpoints = new CellTable(maxRows, examplePaths, endpointRowKey, true);
+	// A peer-table row is an endpoint and a client address.
+	const peers = new CellTable(maxRows, examplePaths, identity => peerKey(endpointRowKey(identity), identity.peer ?? ''), false);
 	const totals = {server: new RoleTotals(), client: new RoleTotals()};
 	const subjects = new WeakMap<Cell, FilterSubject>();
 	let foldVersion = folder.version;
@@ -274,27 +283,49 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		return true;
 	}
 
-	/** The cells a view reads, grouped by row key, in first-seen order. */
-	function groups(view: ViewOptions): Map<string, Cell[]> {
-		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
-		const usePeers = view.groupBy === 'peer' || (filter !== null && compiledFilter(filter)?.usesPeer === true);
-		const sources: Iterable<Cell> = usePeers
+	/**
+	 * The rows of a view, by key, each as the cells whose figures add up to it
+	 * and the cells that say who it is. The endpoint view reads the endpoint
+	 * table's row sums when the filter (if any) only asks about what a whole
+	 * row shares; every other view groups and merges cells.
+	 */
+	function units(view: ViewOptions): Map<string, Unit> {
+		const filter = activeFilter(view);
+		const compiled = filter === null ? undefined : compiledFilter(filter);
+		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
+		const grouped = new Map<string, Unit>();
+		const keep = (cell: Cell): boolean => (view.role === 'both' || cell.identity.role === view.role) && matchesCell(cell, filter);
+		const addCell = (cell: Cell): void => {
+			const key = groupKeyOf(cell, view.groupBy);
+			const unit = grouped.get(key);
+			if (unit === undefined) {
+				const cells = [cell];
+				grouped.set(key, {figures: cells, members: cells});
+			} else {
+				unit.figures.push(cell);
+			}
+		};
+		const rowLevel = view.groupBy === 'endpoint' && !usePeers
+			&& (filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false));
+		if (rowLevel) {
+			for (const sum of endpoints.rowSums()) {
+				if (keep(sum)) {
+					grouped.set(sum.rowKey, {figures: [sum], members: sum.members});
+				}
+			}
+			for (const cell of endpoints.otherCells()) {
+				if (keep(cell)) {
+					addCell(cell);
+				}
+			}
+			return grouped;
+		}
+		const sources = usePeers
 			? [...peers.all(), ...[...endpoints.all()].filter(cell => cell.identity.role === 'client')]
 			: endpoints.all();
-		const grouped = new Map<string, Cell[]>();
 		for (const cell of sources) {
-			if (view.role !== 'both' && cell.identity.role !== view.role) {
-				continue;
-			}
-			if (!matchesCell(cell, filter)) {
-				continue;
-			}
-			const key = groupKeyOf(cell, view.groupBy);
-			const group = grouped.get(key);
-			if (group === undefined) {
-				grouped.set(key, [cell]);
-			} else {
-				group.push(cell);
+			if (keep(cell)) {
+				addCell(cell);
 			}
 		}
 		return grouped;
@@ -325,14 +356,14 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		endpoints.expire(nowMs - idleExpiryMs);
 		peers.expire(nowMs - idleExpiryMs);
 		const context = rowContext(view, nowMs);
-		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+		const filter = activeFilter(view);
 		const contributing: Cell[] = [];
 		let rows: Row[] = [];
-		for (const [key, cells] of groups(view)) {
-			const row = buildRow(key, cells, context);
+		for (const [key, unit] of units(view)) {
+			const row = buildRow(key, unit.figures, unit.members, context);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
-				contributing.push(...cells);
+				contributing.push(...unit.figures);
 			}
 		}
 		rows = sortRows(rows, view.sort);
@@ -374,28 +405,28 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
-		const cells = groups(view).get(key);
-		if (cells === undefined) {
+		const unit = units(view).get(key);
+		if (unit === undefined) {
 			return null;
 		}
-		const filter = view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+		const filter = activeFilter(view);
 		const codes = new Map<number, number>();
-		for (const cell of cells) {
+		for (const cell of unit.figures) {
 			for (const [code, count] of cell.codeCounts()) {
 				codes.set(code, (codes.get(code) ?? 0) + count);
 			}
 		}
-		const recentSlow = cells
+		const recentSlow = unit.members
 			.flatMap(cell => cell.slow.entries)
 			.filter(entry => entry.exchange.endMs >= nowMs - recentSlowMs && (filter === null || filter.matchesExchange(entry.exchange)))
 			.sort((a, b) => b.latencyMs - a.latencyMs)
 			.slice(0, detailSlow)
 			.map(entry => entry.exchange);
 		return {
-			row: buildRow(key, cells, rowContext(view, nowMs)),
-			latencyHistogram: latencyHistogram(cells.map(cell => cell.latency)),
+			row: buildRow(key, unit.figures, unit.members, rowContext(view, nowMs)),
+			latencyHistogram: latencyHistogram(unit.figures.map(cell => cell.latency)),
 			statusCodes: [...codes].map(([code, count]) => ({code, count})).sort((a, b) => a.code - b.code),
-			paths: topPaths(cells, detailPaths),
+			paths: topPaths(unit.members, detailPaths),
 			recentSlow,
 		};
 	}

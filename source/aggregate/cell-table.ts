@@ -1,6 +1,14 @@
-// A bounded set of cells. Past `maxCells` distinct identities, traffic of new
-// ones lands in an explicit "(other)" cell per role: counted everywhere, shown
-// as the "(other)" row, never dropped. Idle cells expire, which makes room again.
+// A bounded set of cells. The cap counts rows (endpoints: role, method,
+// route, Host, service; in the peer table, endpoint and client address): a
+// new row past `maxRows` sends its traffic to an explicit "(other)" cell per
+// role, counted everywhere, shown as the "(other)" row, never dropped. Within
+// a row, cells split by process and status code; a second cap of cellsPerRow
+// x maxRows cells bounds memory whatever the split. Idle cells expire, which
+// makes room again.
+//
+// The endpoint table also keeps a running sum per row (a "row sum" cell that
+// its cells feed as they record), so the endpoint view, the default one and
+// the one with thousands of rows, reads one sketch per row instead of merging.
 
 import type {Role} from '../http/exchange.js';
 import {Cell, cellKey, type CellIdentity} from './cell.js';
@@ -21,31 +29,78 @@ const otherIdentity = (role: Role): CellIdentity => ({
 	peer: null,
 });
 
+/** On average a row may split into this many cells (processes x status codes) before the memory cap applies. */
+export const cellsPerRow = 4;
+
+type RowEntry = {
+	cells: number;
+	readonly identity: CellIdentity; // of its first cell: the row's own fields are the same in all
+	readonly sum: Cell | null;
+};
+
 export class CellTable {
 	readonly cells = new Map<string, Cell>();
+	private readonly rows = new Map<string, RowEntry>();
 	/** Bumped whenever cells leave the table, so lookups cached elsewhere know to start again. */
 	generation = 0;
 	private readonly others: {server: Cell | null; client: Cell | null} = {server: null, client: null};
 
 	constructor(
-		private readonly maxCells: number,
+		private readonly maxRows: number,
 		private readonly pathsPerCell: number,
+		private readonly rowKeyOf: (identity: CellIdentity) => string,
+		private readonly keepsRowSums: boolean,
 	) {}
 
 	/** The cell for a key not in `cells` yet: a new one, or "(other)" when the table is full. */
 	create(key: string, identity: CellIdentity): Cell {
-		if (this.cells.size >= this.maxCells) {
+		const rowKey = this.rowKeyOf(identity);
+		if ((!this.rows.has(rowKey) && this.rows.size >= this.maxRows) || this.cells.size >= this.maxRows * cellsPerRow) {
 			return this.other(identity.role);
 		}
-		const cell = new Cell(key, identity, false, this.pathsPerCell);
+		const cell = new Cell(key, identity, 'cell', this.pathsPerCell, rowKey);
 		this.cells.set(key, cell);
+		this.join(cell);
 		return cell;
+	}
+
+	private entry(rowKey: string, identity: CellIdentity): RowEntry {
+		let entry = this.rows.get(rowKey);
+		if (entry === undefined) {
+			entry = {cells: 0, identity, sum: this.keepsRowSums ? new Cell(rowKey, identity, 'row', 0, rowKey) : null};
+			this.rows.set(rowKey, entry);
+		}
+		return entry;
+	}
+
+	private join(cell: Cell): void {
+		const entry = this.entry(cell.rowKey, cell.identity);
+		entry.cells++;
+		if (entry.sum !== null) {
+			entry.sum.members.push(cell);
+			cell.row = entry.sum;
+		}
+	}
+
+	/**
+	 * Takes a cell out. Its row sum keeps what it counted: a row's figures run
+	 * since start, while an idle process or status code leaves the breakdown.
+	 */
+	private remove(key: string, cell: Cell): void {
+		this.cells.delete(key);
+		this.generation++;
+		const entry = this.rows.get(cell.rowKey)!;
+		if (--entry.cells === 0) {
+			this.rows.delete(cell.rowKey);
+		} else if (entry.sum !== null) {
+			entry.sum.members.splice(entry.sum.members.indexOf(cell), 1);
+		}
 	}
 
 	private other(role: Role): Cell {
 		let cell = this.others[role];
 		if (cell === null) {
-			cell = new Cell(otherLabel + role, otherIdentity(role), true, this.pathsPerCell);
+			cell = new Cell(otherLabel + role, otherIdentity(role), 'other', this.pathsPerCell);
 			this.others[role] = cell;
 		}
 		return cell;
@@ -54,6 +109,10 @@ export class CellTable {
 	/** Every cell, "(other)" ones last. */
 	*all(): Iterable<Cell> {
 		yield* this.cells.values();
+		yield* this.otherCells();
+	}
+
+	*otherCells(): Iterable<Cell> {
 		if (this.others.server !== null) {
 			yield this.others.server;
 		}
@@ -62,12 +121,20 @@ export class CellTable {
 		}
 	}
 
+	/** The row sums (when the table keeps them), one per row. */
+	*rowSums(): Iterable<Cell> {
+		for (const entry of this.rows.values()) {
+			if (entry.sum !== null) {
+				yield entry.sum;
+			}
+		}
+	}
+
 	/** Drops cells whose last exchange ended before `cutoffMs`. */
 	expire(cutoffMs: number): void {
 		for (const [key, cell] of this.cells) {
 			if (cell.lastSeenMs < cutoffMs) {
-				this.cells.delete(key);
-				this.generation++;
+				this.remove(key, cell);
 			}
 		}
 		for (const role of ['server', 'client'] as const) {
@@ -77,24 +144,43 @@ export class CellTable {
 		}
 	}
 
-	/** Gives every cell the route `reroute` now makes of its own; cells that end up alike merge. */
+	/**
+	 * Gives every cell the route `reroute` now makes of its own; cells (and
+	 * rows) that end up alike merge. Folding only merges rows, so everything
+	 * moved fits under the caps again.
+	 */
 	reroute(reroute: (route: string) => string): void {
 		this.generation++;
-		const moved: Cell[] = [];
+		const movedRows: RowEntry[] = [];
+		for (const [rowKey, entry] of this.rows) {
+			if (reroute(entry.identity.route) !== entry.identity.route) {
+				this.rows.delete(rowKey);
+				movedRows.push(entry);
+			}
+		}
+		for (const entry of movedRows) {
+			const identity = {...entry.identity, route: reroute(entry.identity.route)};
+			const target = this.entry(this.rowKeyOf(identity), identity);
+			if (entry.sum !== null) {
+				target.sum!.absorb(entry.sum);
+			}
+		}
+		const movedCells: Cell[] = [];
 		for (const [key, cell] of this.cells) {
 			if (reroute(cell.identity.route) !== cell.identity.route) {
 				this.cells.delete(key);
-				moved.push(cell);
+				movedCells.push(cell);
 			}
 		}
-		for (const cell of moved) {
+		for (const cell of movedCells) {
 			const identity = {...cell.identity, route: reroute(cell.identity.route)};
 			const key = cellKey(identity);
 			const existing = this.cells.get(key);
 			if (existing === undefined) {
-				const replacement = new Cell(key, identity, false, this.pathsPerCell);
+				const replacement = new Cell(key, identity, 'cell', this.pathsPerCell, this.rowKeyOf(identity));
 				replacement.absorb(cell);
 				this.cells.set(key, replacement);
+				this.join(replacement);
 			} else {
 				existing.absorb(cell);
 			}
@@ -104,6 +190,7 @@ export class CellTable {
 	clear(): void {
 		this.generation++;
 		this.cells.clear();
+		this.rows.clear();
 		this.others.server = null;
 		this.others.client = null;
 	}

@@ -35,6 +35,10 @@ export const requestKey = (stem: string, method: string, route: string, host: st
 
 export const peerKey = (key: string, peer: string): string => key + separator + peer;
 
+/** The key of the endpoint row a cell falls in: role, method, route, Host and service. */
+export const endpointRowKey = (identity: CellIdentity): string =>
+	identity.role + separator + identity.method + separator + identity.route + separator + (identity.host ?? '') + separator + identity.service;
+
 export const cellKey = (identity: CellIdentity): string => {
 	const {role, pid, comm, container, service, method, route, host, status, peer} = identity;
 	const key = requestKey(connectionStem(role, pid, comm, container, service), method, route, host, status);
@@ -56,26 +60,43 @@ export class Cell {
 	readonly windows = new SecondCounters();
 	readonly paths: PathSample;
 	readonly slow = new SlowSample();
-	/** Status codes and their counts: only the "(other)" cell mixes codes. */
+	/** Status codes and their counts: only "(other)" cells and row sums mix codes. */
 	readonly statusCodes: Map<number, number> | null;
+	/** A row sum: the cells it adds up (they feed it as they record). */
+	readonly members: Cell[] = [];
+	/** The row sum this cell feeds, if its table keeps them. */
+	row: Cell | null = null;
 	/** Bumped on every change, so summaries are computed once per change, not once per tick. */
 	private version = 0;
 	private summaryVersion = -1;
 	private latencySummary: LatencySummary | null = null;
 	private ttfbSummary: LatencySummary | null = null;
-	private readonly groupKeys = new Map<GroupBy, string>();
+	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
+
+	readonly isOther: boolean;
 
 	constructor(
 		readonly key: string,
 		readonly identity: CellIdentity,
-		readonly isOther: boolean,
+		kind: 'cell' | 'other' | 'row',
 		pathsPerCell: number,
+		readonly rowKey = '', // the row the table counts it under, for the row cap
 	) {
-		this.paths = new PathSample(pathsPerCell);
-		this.statusCodes = isOther ? new Map() : null;
+		this.isOther = kind === 'other';
+		this.paths = new PathSample(kind === 'row' ? 0 : pathsPerCell);
+		this.statusCodes = kind === 'cell' ? null : new Map();
 	}
 
+	/** Records one exchange, and into the row sum it feeds. */
 	record(exchange: Exchange, latencyMs: number, ttfbMs: number, second: number, error: boolean, bytesIn: number, bytesOut: number): void {
+		this.recordFigures(exchange, latencyMs, ttfbMs, second, error, bytesIn, bytesOut);
+		this.paths.offer(exchange.path);
+		this.slow.offer(exchange, latencyMs);
+		this.row?.recordFigures(exchange, latencyMs, ttfbMs, second, error, bytesIn, bytesOut);
+	}
+
+	/** Everything but the samples (a row sum leaves those to its cells). */
+	private recordFigures(exchange: Exchange, latencyMs: number, ttfbMs: number, second: number, error: boolean, bytesIn: number, bytesOut: number): void {
 		this.count++;
 		if (error) {
 			this.errors++;
@@ -91,8 +112,6 @@ export class Cell {
 		recordLatency(this.latency, latencyMs);
 		recordLatency(this.ttfb, ttfbMs);
 		this.windows.add(second, bytesIn, bytesOut);
-		this.paths.offer(exchange.path);
-		this.slow.offer(exchange, latencyMs);
 		if (this.statusCodes !== null) {
 			this.statusCodes.set(exchange.status, (this.statusCodes.get(exchange.status) ?? 0) + 1);
 		}
@@ -135,11 +154,7 @@ export class Cell {
 	}
 
 	groupKey(groupBy: GroupBy, make: (cell: Cell) => string): string {
-		let key = this.groupKeys.get(groupBy);
-		if (key === undefined) {
-			key = make(this);
-			this.groupKeys.set(groupBy, key);
-		}
-		return key;
+		this.groupKeys ??= {};
+		return this.groupKeys[groupBy] ??= make(this);
 	}
 }

@@ -109,7 +109,8 @@ const operatorsFor = (kind: ValueKind): readonly Operator[] => {
 export type CompiledFilter = {
 	readonly identityTerms: ReadonlyArray<(subject: FilterSubject) => boolean>;
 	readonly metricTerms: ReadonlyArray<(row: Row) => boolean>;
-	readonly usesPeer: boolean;
+	/** The identity fields the terms look at. */
+	readonly identityFields: readonly string[];
 };
 
 const compiled = new WeakMap<Filter, CompiledFilter>();
@@ -481,7 +482,7 @@ export function parseFilter(text: string): FilterParseResult {
 	compiled.set(filter, {
 		identityTerms,
 		metricTerms,
-		usesPeer: terms.some(term => !term.metric && term.field === 'peer'),
+		identityFields: terms.flatMap(term => term.metric ? [] : [term.field]),
 	});
 	return {ok: true, filter};
 }

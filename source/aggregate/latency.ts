@@ -11,14 +11,29 @@
 // allocating a sketch per group per tick.
 
 import {DDSketch} from '@datadog/sketches-js';
+import {CompactStore} from './compact-store.js';
 import type {LatencySummary} from './types.js';
 
 /** The relative error of every latency quantile (p50, p90, p99) the aggregator reports. */
 export const LATENCY_RELATIVE_ERROR = 0.01;
 
-export type LatencySketch = DDSketch;
+/** A DDSketch whose bucket counts live in a CompactStore. */
+export type LatencySketch = Omit<DDSketch, 'store' | 'merge'> & {
+	readonly store: CompactStore;
+	merge(other: LatencySketch): void;
+};
 
-export const createLatencySketch = (): LatencySketch => new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
+const template = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
+/** Latencies are never negative (they are clamped), so no sketch ever writes its negative store: they share one. */
+const sharedNegativeStore = template.negativeStore;
+
+export function createLatencySketch(): LatencySketch {
+	const sketch = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
+	sketch.mapping = template.mapping; // immutable, and mergeable() compares gammas
+	sketch.negativeStore = sharedNegativeStore;
+	(sketch as {store: unknown}).store = new CompactStore();
+	return sketch as unknown as LatencySketch;
+}
 
 /** Records one duration in ms; negative ones (clock skew between CPUs) count as 0. */
 export const recordLatency = (sketch: LatencySketch, ms: number): void => {

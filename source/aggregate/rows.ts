@@ -3,7 +3,7 @@
 // per-second rings).
 
 import type {Role} from '../http/exchange.js';
-import type {Cell} from './cell.js';
+import {endpointRowKey, type Cell} from './cell.js';
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
 import type {GroupBy, Row, StatusClasses} from './types.js';
@@ -12,8 +12,7 @@ import type {WindowSums} from './windows.js';
 const separator = '\u001F';
 
 const groupKeyMakers: Record<GroupBy, (cell: Cell) => string> = {
-	endpoint: ({identity}) => identity.role + separator + identity.method + separator + identity.route
-		+ separator + (identity.host ?? '') + separator + identity.service,
+	endpoint: ({identity}) => endpointRowKey(identity),
 	process: ({identity}) => `${identity.pid}${separator}${identity.comm}`,
 	container: ({identity}) => identity.container ?? '',
 	host: ({identity}) => identity.host ?? '',
@@ -91,9 +90,27 @@ export function topPaths(cells: readonly Cell[], limit: number): Array<{path: st
 	return [...counts].map(([path, count]) => ({path, count})).sort(byCount).slice(0, limit);
 }
 
-export function buildRow(key: string, cells: readonly Cell[], context: RowContext): Row {
+/** Up to `limit` sampled raw paths of the cells, without counting them (the detail view counts). */
+function examplePaths(cells: readonly Cell[], limit: number): string[] {
+	if (cells.length === 1) {
+		return cells[0]!.paths.paths.slice(0, limit);
+	}
+	const paths = new Set<string>();
+	for (const cell of cells) {
+		for (const path of cell.paths.paths) {
+			if (paths.size >= limit) {
+				return [...paths];
+			}
+			paths.add(path);
+		}
+	}
+	return [...paths];
+}
+
+/** A row from the cells whose figures add up to it and the cells that say who it is (the same ones, or a row sum's members). */
+export function buildRow(key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext): Row {
 	const {groupBy, nowMs, sums} = context;
-	const first = cells[0]!;
+	const first = members[0] ?? cells[0]!;
 	let count = 0;
 	let errors = 0;
 	let bytesIn = 0;
@@ -117,22 +134,22 @@ export function buildRow(key: string, cells: readonly Cell[], context: RowContex
 		cell.windows.addTo(sums, nowMs);
 	}
 	const rates = sums.rates();
-	const single = cells.length === 1 ? first.summaries() : null;
+	const single = cells.length === 1 ? cells[0]!.summaries() : null;
 	const isOther = first.isOther;
 	const status: StatusClasses = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
-	const pid = isOther ? null : common(cells, cell => cell.identity.pid);
-	const comm = isOther ? null : common(cells, cell => cell.identity.comm);
+	const pid = isOther ? null : common(members, cell => cell.identity.pid);
+	const comm = isOther ? null : common(members, cell => cell.identity.comm);
 	const endpoint = groupBy === 'endpoint' && !isOther;
 	return {
 		key,
 		groupBy,
 		label: labelOf(first, groupBy),
-		role: common<Role>(cells, cell => cell.identity.role),
+		role: common<Role>(members, cell => cell.identity.role),
 		method: endpoint ? first.identity.method : null,
 		route: endpoint ? first.identity.route : null,
-		host: isOther ? null : common(cells, cell => cell.identity.host),
+		host: isOther ? null : common(members, cell => cell.identity.host),
 		process: pid === null || comm === null ? null : {pid, comm},
-		container: isOther ? null : common(cells, cell => cell.identity.container),
+		container: isOther ? null : common(members, cell => cell.identity.container),
 		isOther,
 		count,
 		ratePerSec: rates.rate10s,
@@ -150,6 +167,6 @@ export function buildRow(key: string, cells: readonly Cell[], context: RowContex
 		bytesInPerSec: rates.bytesInPerSec,
 		bytesOutPerSec: rates.bytesOutPerSec,
 		lastSeenMs,
-		examplePaths: topPaths(cells, context.examplePaths).map(entry => entry.path),
+		examplePaths: examplePaths(members, context.examplePaths),
 	};
 }

@@ -25,8 +25,10 @@ export class PathSample {
 
 	offer(path: string, count = 1): void {
 		const {paths, upper} = this;
+		const query = path.indexOf('?');
+		const kept = query >= 0 ? path.slice(0, query) : path; // query strings are secrets; never kept
 		for (let i = 0; i < paths.length; i++) {
-			if (paths[i] === path) {
+			if (paths[i] === kept) {
 				upper[i]! += count;
 				return;
 			}
@@ -34,8 +36,6 @@ export class PathSample {
 		if (this.capacity <= 0) {
 			return;
 		}
-		const query = path.indexOf('?');
-		const kept = query >= 0 ? path.slice(0, query) : path; // query strings are secrets; never kept
 		if (paths.length < this.capacity) {
 			paths.push(kept);
 			upper.push(count);
@@ -63,11 +63,11 @@ export class PathSample {
 
 /** How long an exchange stays "recent" for the slow sample. */
 export const recentSlowMs = 60_000;
-const slowCapacity = 4;
+const slowCapacity = 3;
 
 export type SlowExchange = {readonly exchange: Exchange; readonly latencyMs: number};
 
-/** The slowest exchanges of the last minute (by the exchanges' own clock), at most four. */
+/** The slowest exchanges of the last minute (by the exchanges' own clock), at most three. */
 export class SlowSample {
 	readonly entries: SlowExchange[] = [];
 	private floor = -Infinity; // fastest latency kept, once full

@@ -4,45 +4,61 @@
 // is whatever clock the exchanges carry and the caller passes as `nowMs`, so a
 // replay measured against the recording's clock shows the recording's rates.
 
-/** Seconds the ring holds: the 60 s window, its partial oldest second, and slack for late batches. */
+/** Seconds the request ring holds: the 60 s window, its partial oldest second, and slack for late batches. */
 const slots = 64;
-const slotMask = slots - 1;
-/** Values per slot: requests, bytes in, bytes out. */
-const fields = 3;
+/** Seconds the byte rings hold: bytes per second are only shown over 10 s. */
+const byteSlots = 16;
 export const historySeconds = 60;
 
-export class SecondCounters {
-	private readonly seconds = new Float64Array(slots).fill(-1);
-	private readonly values = new Float64Array(slots * fields);
+// One Float64Array per cell: [second tags | requests] for 64 slots, then [second tags | bytes in | bytes out] for 16.
+const countTags = 0;
+const counts = slots;
+const byteTags = 2 * slots;
+const bytesIn = byteTags + byteSlots;
+const bytesOut = bytesIn + byteSlots;
+const size = bytesOut + byteSlots;
 
-	add(second: number, bytesIn: number, bytesOut: number): void {
-		const slot = second & slotMask;
-		const held = this.seconds[slot]!;
+export class SecondCounters {
+	private readonly values = new Float64Array(size).fill(-1, countTags, counts).fill(-1, byteTags, bytesIn);
+
+	add(second: number, inBytes: number, outBytes: number): void {
+		const values = this.values;
+		const slot = second & (slots - 1);
+		const held = values[countTags + slot]!;
 		if (held !== second) {
 			if (held > second) {
 				return; // older than anything the ring still holds: it counts in the totals only
 			}
-			this.seconds[slot] = second;
-			this.values.fill(0, slot * fields, slot * fields + fields);
+			values[countTags + slot] = second;
+			values[counts + slot] = 0;
 		}
-		const base = slot * fields;
-		this.values[base]!++;
-		this.values[base + 1]! += bytesIn;
-		this.values[base + 2]! += bytesOut;
+		values[counts + slot]!++;
+		const byteSlot = second & (byteSlots - 1);
+		const byteHeld = values[byteTags + byteSlot]!;
+		if (byteHeld !== second) {
+			if (byteHeld > second) {
+				return;
+			}
+			values[byteTags + byteSlot] = second;
+			values[bytesIn + byteSlot] = 0;
+			values[bytesOut + byteSlot] = 0;
+		}
+		values[bytesIn + byteSlot]! += inBytes;
+		values[bytesOut + byteSlot]! += outBytes;
 	}
 
-	/** Adds this ring's seconds in (now - windowSpan, now] into `sums`. */
+	/** Adds this ring's last 61 seconds (60 for history, one more for the windows' partial oldest second) into `sums`. */
 	addTo(sums: WindowSums, nowMs: number): void {
+		const values = this.values;
 		const nowSecond = Math.floor(nowMs / 1000);
 		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
 		const history = sums.history;
 		for (let slot = 0; slot < slots; slot++) {
-			const back = nowSecond - this.seconds[slot]!;
+			const back = nowSecond - values[countTags + slot]!;
 			if (back < 0 || back > historySeconds) {
 				continue;
 			}
-			const base = slot * fields;
-			const count = this.values[base]!;
+			const count = values[counts + slot]!;
 			if (back >= 1) {
 				history[historySeconds - back]! += count;
 			}
@@ -51,36 +67,47 @@ export class SecondCounters {
 			} else if (back === 1) {
 				sums.count1 += partial * count;
 			}
-			if (back <= 10) {
-				const weight = back < 10 ? 1 : partial;
-				sums.count10 += weight * count;
-				sums.bytesIn10 += weight * this.values[base + 1]!;
-				sums.bytesOut10 += weight * this.values[base + 2]!;
+			if (back < 10) {
+				sums.count10 += count;
+			} else if (back === 10) {
+				sums.count10 += partial * count;
 			}
 			sums.count60 += back < 60 ? count : partial * count;
+		}
+		for (let slot = 0; slot < byteSlots; slot++) {
+			const back = nowSecond - values[byteTags + slot]!;
+			if (back >= 0 && back <= 10) {
+				const weight = back < 10 ? 1 : partial;
+				sums.bytesIn10 += weight * values[bytesIn + slot]!;
+				sums.bytesOut10 += weight * values[bytesOut + slot]!;
+			}
 		}
 	}
 
 	/** Folds another ring into this one (when two cells become one). */
 	merge(other: SecondCounters): void {
-		for (let slot = 0; slot < slots; slot++) {
-			const second = other.seconds[slot]!;
-			if (second < 0) {
-				continue;
+		const mine = this.values;
+		const theirs = other.values;
+		const mergeRing = (tags: number, length: number, fields: readonly number[]): void => {
+			for (let slot = 0; slot < length; slot++) {
+				const second = theirs[tags + slot]!;
+				const held = mine[tags + slot]!;
+				if (second < 0 || held > second) {
+					continue;
+				}
+				if (held < second) {
+					mine[tags + slot] = second;
+					for (const field of fields) {
+						mine[field + slot] = 0;
+					}
+				}
+				for (const field of fields) {
+					mine[field + slot]! += theirs[field + slot]!;
+				}
 			}
-			const held = this.seconds[slot]!;
-			if (held > second) {
-				continue;
-			}
-			const base = slot * fields;
-			if (held < second) {
-				this.seconds[slot] = second;
-				this.values.fill(0, base, base + fields);
-			}
-			for (let field = 0; field < fields; field++) {
-				this.values[base + field]! += other.values[base + field]!;
-			}
-		}
+		};
+		mergeRing(countTags, slots, [counts]);
+		mergeRing(byteTags, byteSlots, [bytesIn, bytesOut]);
 	}
 }
 
