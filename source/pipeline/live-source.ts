@@ -41,6 +41,16 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 	let tracer: Tracer | null = null;
 	let state: SourceState = 'stopped';
 	let sweep: NodeJS.Timeout | undefined;
+	let droppedSoFar = 0;
+
+	// Lost records leave holes in connections' byte streams: the assembler must know.
+	const noticeDrops = (): void => {
+		const dropped = (tracer?.counters().ringbufDrops ?? 0) + (tracer?.drainStats().droppedRecords ?? 0);
+		if (dropped > droppedSoFar) {
+			droppedSoFar = dropped;
+			assembler.markCaptureGap();
+		}
+	};
 
 	const onEvents = (events: CaptureEvent[]): void => {
 		const exchanges = assembler.push(events);
@@ -75,6 +85,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 			);
 			state = 'tracing';
 			sweep = setInterval(() => {
+				noticeDrops();
 				const exchanges = assembler.expire(Number(process.hrtime.bigint()));
 				if (exchanges.length > 0) {
 					sink?.(exchanges);
