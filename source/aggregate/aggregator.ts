@@ -10,10 +10,10 @@
 // past that, new identities land in "(other)".
 
 import type {Exchange, Role} from '../http/exchange.js';
-import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity} from './cell.js';
+import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type FilterSubject} from './filter.js';
-import {createLatencySketch, latencyHistogram, recordLatency, summarizeLatency} from './latency.js';
+import {createLatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, topPaths, type RowContext} from './rows.js';
 import {recentSlowMs} from './samples.js';
@@ -228,30 +228,31 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		return cell;
 	}
 
+	// One exchange's figures at a time: add() fills this in place rather than allocating per exchange.
+	const figures: ExchangeFigures = {latency: {ms: 0, key: 0}, ttfb: {ms: 0, key: 0}, second: 0, error: false, bytesIn: 0, bytesOut: 0};
+
 	function add(batch: readonly Exchange[]): void {
 		for (const exchange of batch) {
 			const connection = connectionOf(exchange);
 			const {role, server} = connection;
 			const node = routeNodeOf(exchange.path);
-			const latency = exchange.endMs - exchange.startMs;
-			const ttfb = exchange.firstByteMs - exchange.startMs;
-			const second = secondOf(exchange.endMs);
-			const error = isError(role, exchange.status);
-			const bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
-			const bytesOut = server ? exchange.responseBytes : exchange.requestBytes;
-			cellOf(endpoints, connection.endpointCache, node, exchange, connection, connection.peer)
-				.record(exchange, latency, ttfb, second, error, bytesIn, bytesOut);
+			keyLatency(exchange.endMs - exchange.startMs, figures.latency);
+			keyLatency(exchange.firstByteMs - exchange.startMs, figures.ttfb);
+			figures.second = secondOf(exchange.endMs);
+			figures.error = isError(role, exchange.status);
+			figures.bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
+			figures.bytesOut = server ? exchange.responseBytes : exchange.requestBytes;
+			cellOf(endpoints, connection.endpointCache, node, exchange, connection, connection.peer).record(exchange, figures);
 			if (server) {
-				cellOf(peers, connection.peerCache, node, exchange, connection, connection.remoteAddress)
-					.record(exchange, latency, ttfb, second, error, bytesIn, bytesOut);
+				cellOf(peers, connection.peerCache, node, exchange, connection, connection.remoteAddress).record(exchange, figures);
 			}
 			const roleTotals = totals[role];
 			roleTotals.count++;
-			if (error) {
+			if (figures.error) {
 				roleTotals.errors++;
 			}
-			roleTotals.windows.add(second, bytesIn, bytesOut);
-			recordLatency(roleTotals.latency, latency);
+			roleTotals.windows.add(figures.second, figures.bytesIn, figures.bytesOut);
+			recordKeyedLatency(roleTotals.latency, figures.latency);
 			if (startedAtMs === null) {
 				startedAtMs = exchange.startMs;
 			}

@@ -5,7 +5,20 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import type {GroupBy, LatencySummary} from './types.js';
-import {createLatencySketch, recordLatency, summarizeLatency, type LatencySketch} from './latency.js';
+import {createLatencySketch, recordKeyedLatency, summarizeLatency, type KeyedLatency, type LatencySketch} from './latency.js';
+
+/** 0 for 1xx ... 4 for 5xx (codes out of range count in the nearest class). */
+export const statusClassIndex = (status: number): number => Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
+
+/** What one exchange adds to every cell it falls in, worked out once (the aggregator reuses one object). */
+export type ExchangeFigures = {
+	readonly latency: KeyedLatency; // request start to response end
+	readonly ttfb: KeyedLatency; // request start to first response byte
+	second: number; // of its end
+	error: boolean;
+	bytesIn: number; // received by the traced process
+	bytesOut: number;
+};
 import {PathSample, SlowSample} from './samples.js';
 import {SecondCounters} from './windows.js';
 
@@ -62,15 +75,18 @@ export class Cell {
 	readonly slow = new SlowSample();
 	/** Status codes and their counts: only "(other)" cells and row sums mix codes. */
 	readonly statusCodes: Map<number, number> | null;
+	/** With statusCodes: the same counts by class, 1xx to 5xx (what every tick reads). */
+	readonly statusClasses: Float64Array | null;
 	/** A row sum: the cells it adds up (they feed it as they record). */
 	readonly members: Cell[] = [];
 	/** The row sum this cell feeds, if its table keeps them. */
 	row: Cell | null = null;
 	/** Bumped on every change, so summaries are computed once per change, not once per tick. */
 	private version = 0;
-	private summaryVersion = -1;
-	private latencySummary: LatencySummary | null = null;
-	private ttfbSummary: LatencySummary | null = null;
+	private latencyVersion = -1;
+	private ttfbVersion = -1;
+	private latencySummaryCache: LatencySummary | null = null;
+	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 
 	readonly isOther: boolean;
@@ -85,18 +101,20 @@ export class Cell {
 		this.isOther = kind === 'other';
 		this.paths = new PathSample(kind === 'row' ? 0 : pathsPerCell);
 		this.statusCodes = kind === 'cell' ? null : new Map();
+		this.statusClasses = kind === 'cell' ? null : new Float64Array(5);
 	}
 
 	/** Records one exchange, and into the row sum it feeds. */
-	record(exchange: Exchange, latencyMs: number, ttfbMs: number, second: number, error: boolean, bytesIn: number, bytesOut: number): void {
-		this.recordFigures(exchange, latencyMs, ttfbMs, second, error, bytesIn, bytesOut);
+	record(exchange: Exchange, figures: ExchangeFigures): void {
+		this.recordFigures(exchange, figures);
 		this.paths.offer(exchange.path);
-		this.slow.offer(exchange, latencyMs);
-		this.row?.recordFigures(exchange, latencyMs, ttfbMs, second, error, bytesIn, bytesOut);
+		this.slow.offer(exchange, figures.latency.ms);
+		this.row?.recordFigures(exchange, figures);
 	}
 
 	/** Everything but the samples (a row sum leaves those to its cells). */
-	private recordFigures(exchange: Exchange, latencyMs: number, ttfbMs: number, second: number, error: boolean, bytesIn: number, bytesOut: number): void {
+	private recordFigures(exchange: Exchange, figures: ExchangeFigures): void {
+		const {second, error, bytesIn, bytesOut} = figures;
 		this.count++;
 		if (error) {
 			this.errors++;
@@ -109,11 +127,12 @@ export class Cell {
 		if (exchange.startMs < this.firstSeenMs) {
 			this.firstSeenMs = exchange.startMs;
 		}
-		recordLatency(this.latency, latencyMs);
-		recordLatency(this.ttfb, ttfbMs);
+		recordKeyedLatency(this.latency, figures.latency);
+		recordKeyedLatency(this.ttfb, figures.ttfb);
 		this.windows.add(second, bytesIn, bytesOut);
 		if (this.statusCodes !== null) {
 			this.statusCodes.set(exchange.status, (this.statusCodes.get(exchange.status) ?? 0) + 1);
+			this.statusClasses![statusClassIndex(exchange.status)]!++;
 		}
 		this.version++;
 	}
@@ -134,6 +153,7 @@ export class Cell {
 		if (this.statusCodes !== null) {
 			for (const [code, count] of other.codeCounts()) {
 				this.statusCodes.set(code, (this.statusCodes.get(code) ?? 0) + count);
+				this.statusClasses![statusClassIndex(code)]! += count;
 			}
 		}
 		this.version++;
@@ -144,13 +164,22 @@ export class Cell {
 		return this.statusCodes ?? [[this.identity.status, this.count]];
 	}
 
-	summaries(): {latency: LatencySummary; ttfb: LatencySummary} {
-		if (this.summaryVersion !== this.version || this.latencySummary === null || this.ttfbSummary === null) {
-			this.latencySummary = summarizeLatency([this.latency]);
-			this.ttfbSummary = summarizeLatency([this.ttfb]);
-			this.summaryVersion = this.version;
+	/** Total-time quantiles, computed once per change. */
+	latencySummary(): LatencySummary {
+		if (this.latencyVersion !== this.version || this.latencySummaryCache === null) {
+			this.latencySummaryCache = summarizeLatency([this.latency]);
+			this.latencyVersion = this.version;
 		}
-		return {latency: this.latencySummary, ttfb: this.ttfbSummary};
+		return this.latencySummaryCache;
+	}
+
+	/** Time-to-first-byte quantiles, computed once per change, and only when asked for. */
+	ttfbSummary(): LatencySummary {
+		if (this.ttfbVersion !== this.version || this.ttfbSummaryCache === null) {
+			this.ttfbSummaryCache = summarizeLatency([this.ttfb]);
+			this.ttfbVersion = this.version;
+		}
+		return this.ttfbSummaryCache;
 	}
 
 	groupKey(groupBy: GroupBy, make: (cell: Cell) => string): string {

@@ -40,11 +40,43 @@ export const recordLatency = (sketch: LatencySketch, ms: number): void => {
 	sketch.accept(ms > 0 ? ms : 0);
 };
 
+const {mapping} = template;
+
+/**
+ * A duration, clamped at 0, with its bucket key (NaN: the zero bucket). One
+ * exchange goes into several sketches (its cell, its row, the peer table,
+ * the totals): the logarithm behind the key is taken once, not once each.
+ */
+export type KeyedLatency = {ms: number; key: number};
+
+export function keyLatency(ms: number, into: KeyedLatency): void {
+	into.ms = ms > 0 ? ms : 0;
+	into.key = into.ms > mapping.minPossible ? mapping.key(into.ms) : Number.NaN;
+}
+
+/** What DDSketch's accept does, with the key already known. */
+export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency): void {
+	const {ms, key} = latency;
+	if (Number.isNaN(key)) {
+		sketch.zeroCount++;
+	} else {
+		sketch.store.add(key);
+	}
+	sketch.count++;
+	sketch.sum += ms;
+	if (ms < sketch.min) {
+		sketch.min = ms;
+	}
+	if (ms > sketch.max) {
+		sketch.max = ms;
+	}
+}
+
 export const emptyLatency: LatencySummary = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
 
 /** Bucket counts of one or more sketches laid side by side, by bucket key. */
 type Buckets = {
-	readonly counts: Float64Array; // counts[i] is the bucket with key minKey + i
+	readonly counts: Uint32Array; // counts[i] is the bucket with key minKey + i (as the stores keep them)
 	readonly length: number;
 	readonly minKey: number;
 	readonly zeroCount: number;
@@ -54,7 +86,7 @@ type Buckets = {
 	readonly max: number;
 };
 
-let scratch = new Float64Array(4096);
+let scratch = new Uint32Array(4096);
 
 /** Adds the buckets of every sketch into the shared scratch array (valid until the next call). */
 function combine(sketches: readonly LatencySketch[]): Buckets {
@@ -82,7 +114,7 @@ function combine(sketches: readonly LatencySketch[]): Buckets {
 	}
 	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
 	if (scratch.length < length) {
-		scratch = new Float64Array(length * 2);
+		scratch = new Uint32Array(length * 2);
 	}
 	scratch.fill(0, 0, length);
 	for (const sketch of sketches) {
@@ -113,7 +145,7 @@ const ranks = [0.5, 0.9, 0.99];
  * affects speed): one walk down the tail finds all three, or a walk up to p50
  * and one down the tail to p90.
  */
-function findKeys(bins: ArrayLike<number>, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): void {
+function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): void {
 	const {zeroCount, count} = totals;
 	const last = first + length - 1;
 	const meanKey = mapping.key(totals.sum / count);
@@ -151,7 +183,7 @@ function findKeys(bins: ArrayLike<number>, first: number, length: number, minKey
 const valueOf = (key: number, totals: Totals, mapping: Mapping): number =>
 	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, mapping.value(key)));
 
-function summarize(bins: ArrayLike<number>, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
+function summarize(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
 	findKeys(bins, first, length, minKey, totals, mapping);
 	return {
 		p50: valueOf(keys[0]!, totals, mapping),

@@ -3,11 +3,11 @@
 // per-second rings).
 
 import type {Role} from '../http/exchange.js';
-import {endpointRowKey, type Cell} from './cell.js';
+import {endpointRowKey, statusClassIndex, type Cell} from './cell.js';
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
-import type {GroupBy, Row, StatusClasses} from './types.js';
-import type {WindowSums} from './windows.js';
+import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
+import {WindowSums} from './windows.js';
 
 const separator = '\u001F';
 
@@ -51,18 +51,37 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 	}
 }
 
-/** The value all cells share, or null when they differ. */
-function common<T>(cells: readonly Cell[], get: (cell: Cell) => T): T | null {
-	const first = get(cells[0]!);
-	for (let i = 1; i < cells.length; i++) {
-		if (get(cells[i]!) !== first) {
-			return null;
-		}
-	}
+// The value all cells share, or null when they differ (one function per field: no closure per row).
+function commonPid(cells: readonly Cell[]): number | null {
+	const first = cells[0]!.identity.pid;
+	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.pid !== first) return null;
 	return first;
 }
 
-const classIndex = (status: number): number => Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
+function commonComm(cells: readonly Cell[]): string | null {
+	const first = cells[0]!.identity.comm;
+	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.comm !== first) return null;
+	return first;
+}
+
+function commonRole(cells: readonly Cell[]): Role | null {
+	const first = cells[0]!.identity.role;
+	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.role !== first) return null;
+	return first;
+}
+
+function commonHost(cells: readonly Cell[]): string | null {
+	const first = cells[0]!.identity.host;
+	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.host !== first) return null;
+	return first;
+}
+
+function commonContainer(cells: readonly Cell[]): string | null {
+	const first = cells[0]!.identity.container;
+	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.container !== first) return null;
+	return first;
+}
+
 
 export type RowContext = {
 	readonly groupBy: GroupBy;
@@ -107,66 +126,127 @@ function examplePaths(cells: readonly Cell[], limit: number): string[] {
 	return [...paths];
 }
 
-/** A row from the cells whose figures add up to it and the cells that say who it is (the same ones, or a row sum's members). */
-export function buildRow(key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext): Row {
-	const {groupBy, nowMs, sums} = context;
-	const first = members[0] ?? cells[0]!;
-	let count = 0;
-	let errors = 0;
-	let bytesIn = 0;
-	let bytesOut = 0;
-	let lastSeenMs = -Infinity;
-	const classes = [0, 0, 0, 0, 0];
-	sums.clear();
+/** Requests per second over the last 60 whole seconds of the cells, oldest first. */
+function historyOf(cells: readonly Cell[], nowMs: number): number[] {
+	const sums = new WindowSums();
+	sums.clear(true);
 	for (const cell of cells) {
-		count += cell.count;
-		errors += cell.errors;
-		bytesIn += cell.bytesIn;
-		bytesOut += cell.bytesOut;
-		lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
-		if (cell.statusCodes === null) {
-			classes[classIndex(cell.identity.status)]! += cell.count;
-		} else {
-			for (const [code, codeCount] of cell.statusCodes) {
-				classes[classIndex(code)]! += codeCount;
-			}
-		}
 		cell.windows.addTo(sums, nowMs);
 	}
-	const rates = sums.rates();
-	const single = cells.length === 1 ? cells[0]!.summaries() : null;
-	const isOther = first.isOther;
-	const status: StatusClasses = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
-	const pid = isOther ? null : common(members, cell => cell.identity.pid);
-	const comm = isOther ? null : common(members, cell => cell.identity.comm);
-	const endpoint = groupBy === 'endpoint' && !isOther;
-	return {
-		key,
-		groupBy,
-		label: labelOf(first, groupBy),
-		role: common<Role>(members, cell => cell.identity.role),
-		method: endpoint ? first.identity.method : null,
-		route: endpoint ? first.identity.route : null,
-		host: isOther ? null : common(members, cell => cell.identity.host),
-		process: pid === null || comm === null ? null : {pid, comm},
-		container: isOther ? null : common(members, cell => cell.identity.container),
-		isOther,
-		count,
-		ratePerSec: rates.rate10s,
-		rate1s: rates.rate1s,
-		rate10s: rates.rate10s,
-		rate60s: rates.rate60s,
-		rateHistory: rates.rateHistory,
-		status,
-		errors,
-		errorRate: count > 0 ? errors / count : 0,
-		latencyMs: single?.latency ?? summarizeLatency(cells.map(cell => cell.latency)),
-		ttfbMs: single?.ttfb ?? summarizeLatency(cells.map(cell => cell.ttfb)),
-		bytesIn,
-		bytesOut,
-		bytesInPerSec: rates.bytesInPerSec,
-		bytesOutPerSec: rates.bytesOutPerSec,
-		lastSeenMs,
-		examplePaths: examplePaths(members, context.examplePaths),
-	};
+	return sums.history!;
 }
+
+/**
+ * A row as a tick builds it. Figures a tick seldom reads (the sparkline of the
+ * rows on screen, time to first byte, example paths) are prototype getters,
+ * worked out when first read from the same cells at the same clock: a tick of
+ * thousands of rows pays only for what it sorts and shows. (A class, not an
+ * object literal with getters: those cost a closure each, per row.)
+ */
+class BuiltRow implements Row {
+	readonly key: string;
+	readonly groupBy: GroupBy;
+	readonly label: string;
+	readonly role: Role | null;
+	readonly method: string | null;
+	readonly route: string | null;
+	readonly host: string | null;
+	readonly process: {readonly pid: number; readonly comm: string} | null;
+	readonly container: string | null;
+	readonly isOther: boolean;
+	readonly count: number;
+	readonly ratePerSec: number;
+	readonly rate1s: number;
+	readonly rate10s: number;
+	readonly rate60s: number;
+	readonly status: StatusClasses;
+	readonly errors: number;
+	readonly errorRate: number;
+	readonly latencyMs: LatencySummary;
+	readonly bytesIn: number;
+	readonly bytesOut: number;
+	readonly bytesInPerSec: number;
+	readonly bytesOutPerSec: number;
+	readonly lastSeenMs: number;
+	private ttfb: LatencySummary | null = null;
+	private history: readonly number[] | null = null;
+	private paths: readonly string[] | null = null;
+
+	constructor(
+		key: string,
+		private readonly cells: readonly Cell[],
+		private readonly members: readonly Cell[],
+		private readonly context: RowContext,
+	) {
+		const {groupBy, nowMs, sums} = context;
+		const first = members[0] ?? cells[0]!;
+		let count = 0;
+		let errors = 0;
+		let bytesIn = 0;
+		let bytesOut = 0;
+		let lastSeenMs = -Infinity;
+		const classes = [0, 0, 0, 0, 0];
+		sums.clear(false);
+		for (const cell of cells) {
+			count += cell.count;
+			errors += cell.errors;
+			bytesIn += cell.bytesIn;
+			bytesOut += cell.bytesOut;
+			lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
+			const cellClasses = cell.statusClasses;
+			if (cellClasses === null) {
+				classes[statusClassIndex(cell.identity.status)]! += cell.count;
+			} else {
+				for (let i = 0; i < 5; i++) {
+					classes[i]! += cellClasses[i]!;
+				}
+			}
+			cell.windows.addTo(sums, nowMs);
+		}
+		const isOther = first.isOther;
+		const endpoint = groupBy === 'endpoint' && !isOther;
+		const pid = isOther ? null : commonPid(members);
+		const comm = isOther ? null : commonComm(members);
+		this.key = key;
+		this.groupBy = groupBy;
+		this.label = labelOf(first, groupBy);
+		this.role = commonRole(members);
+		this.method = endpoint ? first.identity.method : null;
+		this.route = endpoint ? first.identity.route : null;
+		this.host = isOther ? null : commonHost(members);
+		this.process = pid === null || comm === null ? null : {pid, comm};
+		this.container = isOther ? null : commonContainer(members);
+		this.isOther = isOther;
+		this.count = count;
+		this.rate1s = sums.count1;
+		this.rate10s = sums.count10 / 10;
+		this.ratePerSec = this.rate10s;
+		this.rate60s = sums.count60 / 60;
+		this.status = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
+		this.errors = errors;
+		this.errorRate = count > 0 ? errors / count : 0;
+		this.latencyMs = cells.length === 1 ? cells[0]!.latencySummary() : summarizeLatency(cells.map(cell => cell.latency));
+		this.bytesIn = bytesIn;
+		this.bytesOut = bytesOut;
+		this.bytesInPerSec = sums.bytesIn10 / 10;
+		this.bytesOutPerSec = sums.bytesOut10 / 10;
+		this.lastSeenMs = lastSeenMs;
+	}
+
+	get ttfbMs(): LatencySummary {
+		const {cells} = this;
+		return this.ttfb ??= cells.length === 1 ? cells[0]!.ttfbSummary() : summarizeLatency(cells.map(cell => cell.ttfb));
+	}
+
+	get rateHistory(): readonly number[] {
+		return this.history ??= historyOf(this.cells, this.context.nowMs);
+	}
+
+	get examplePaths(): readonly string[] {
+		return this.paths ??= examplePaths(this.members, this.context.examplePaths);
+	}
+}
+
+/** A row from the cells whose figures add up to it and the cells that say who it is (the same ones, or a row sum's members). */
+export const buildRow = (key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext): Row =>
+	new BuiltRow(key, cells, members, context);

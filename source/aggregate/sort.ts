@@ -55,9 +55,16 @@ export function compareRows(sort: Sort): (a: Row, b: Row) => number {
 /** A sorted copy. */
 export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
 	const extract = extractors[sort.column];
+	const direction = sort.descending ? -1 : 1;
 	// Extract once per row, not once per comparison.
 	const keyed = rows.map(row => ({row, value: extract(row)}));
-	const direction = sort.descending ? -1 : 1;
+	if (keyed.every(entry => typeof entry.value === 'number')) {
+		// Figures (nearly every sort): subtract, NaN as the smallest value. Equal values,
+		// infinities included (their difference is NaN, which is falsy), fall back to the key.
+		const numeric = keyed.map(entry => ({row: entry.row, value: Number.isNaN(entry.value) ? -Infinity : entry.value as number}));
+		numeric.sort((a, b) => (direction * (a.value - b.value)) || compareKeys(a.row, b.row));
+		return numeric.map(entry => entry.row);
+	}
 	keyed.sort((a, b) => (direction * compareValues(a.value, b.value)) || compareKeys(a.row, b.row));
 	return keyed.map(entry => entry.row);
 }

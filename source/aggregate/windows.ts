@@ -52,14 +52,14 @@ export class SecondCounters {
 		const values = this.values;
 		const nowSecond = Math.floor(nowMs / 1000);
 		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
-		const history = sums.history;
+		const {history} = sums;
 		for (let slot = 0; slot < slots; slot++) {
 			const back = nowSecond - values[countTags + slot]!;
 			if (back < 0 || back > historySeconds) {
 				continue;
 			}
 			const count = values[counts + slot]!;
-			if (back >= 1) {
+			if (back >= 1 && history !== null) {
 				history[historySeconds - back]! += count;
 			}
 			if (back < 1) {
@@ -117,7 +117,7 @@ export type WindowRates = {
 	readonly rate60s: number;
 	readonly bytesInPerSec: number; // 10 s window
 	readonly bytesOutPerSec: number;
-	readonly rateHistory: number[]; // requests in each of the last 60 whole seconds, oldest first
+	readonly rateHistory: number[] | null; // requests in each of the last 60 whole seconds, oldest first (if asked for)
 };
 
 /**
@@ -133,16 +133,17 @@ export class WindowSums {
 	count60 = 0;
 	bytesIn10 = 0;
 	bytesOut10 = 0;
-	history: number[] = new Array<number>(historySeconds).fill(0);
+	/** Requests per whole second, oldest first; null when the caller wants no history (it is only drawn for rows on screen). */
+	history: number[] | null = null;
 
-	/** Starts over, with a fresh history array (the previous one belongs to a row now). */
-	clear(): void {
+	/** Starts over, with a fresh history array if asked (the previous one belongs to a row now). */
+	clear(withHistory = true): void {
 		this.count1 = 0;
 		this.count10 = 0;
 		this.count60 = 0;
 		this.bytesIn10 = 0;
 		this.bytesOut10 = 0;
-		this.history = new Array<number>(historySeconds).fill(0);
+		this.history = withHistory ? new Array<number>(historySeconds).fill(0) : null;
 	}
 
 	rates(): WindowRates {
