@@ -1,6 +1,7 @@
 // The live view: header, table (or the detail of one row, or the help), and a
 // footer, redrawn once per tick from an aggregator snapshot and on each key.
 
+import './ink-output-cache.js';
 import {Box, useApp, useInput} from 'ink';
 import {useMemo, useRef, useState} from 'react';
 import type {Snapshot, ViewOptions} from '../aggregate/types.js';
