@@ -63,6 +63,7 @@ public:
 	void Close();
 
 private:
+	void DestroyLinks();
 	void DrainLoop(int interval_ms);
 	static int OnRecord(void *ctx, void *data, size_t size);
 	void Flush();
