@@ -119,11 +119,30 @@ function placeholderFor(text: string, start: number, end: number): string | null
 	const isTokenAlphabet = digits + lower + upper + tokenChars === length;
 	if (isTokenAlphabet && length >= 16) {
 		// Random-looking: letters and digits interleaved, or case flipping far more than in camelCase words.
-		if ((digits >= 2 && classChanges >= 3) || (lower >= 2 && upper >= 2 && caseChanges * 4 >= length)) {
+		if ((digits >= 2 && classChanges >= 3) || (lower >= 2 && upper >= 2 && caseChanges * 4 >= length && !isCamelWords(text, start, end))) {
 			return ':token';
 		}
 	}
 	return null;
+}
+
+/**
+ * Letters only, and every capital starts a word of at least three letters
+ * (`getUserProfileSettings`, `ListObjectsV`): a name, not a token. Random
+ * tokens put capitals side by side or one letter apart soon enough.
+ */
+function isCamelWords(text: string, start: number, end: number): boolean {
+	for (let i = start; i < end; i++) {
+		const code = text.charCodeAt(i);
+		if (isUpper(code)) {
+			if (i + 2 >= end || !isLower(text.charCodeAt(i + 1)) || !isLower(text.charCodeAt(i + 2))) {
+				return false;
+			}
+		} else if (!isLower(code)) {
+			return false;
+		}
+	}
+	return true;
 }
 
 /** Where a short extension after the last dot starts (".css", ".json"); -1 when there is none. */
