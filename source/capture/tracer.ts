@@ -18,6 +18,8 @@ export type TracerOptions = {
 	readonly ports?: readonly number[];
 	/** Benchmark floor: the same tracepoints, with programs that return at once. */
 	readonly noop?: boolean;
+	/** Benchmarks: drain the records and drop them undecoded, to tell the kernel's and the addon's cost from the rest. */
+	readonly discardRecords?: boolean;
 	/** Ring buffer size in bytes (a power of two). Default 32 MiB: about 10 ms of a 4M records/s flood. */
 	readonly ringBytes?: number;
 	/** How often the drain thread wakes when the kernel side does not wake it. Default 10 ms. */
@@ -160,7 +162,7 @@ export function startTracer(options: TracerOptions, onEvents: (events: CaptureEv
 	let lastCounters = Object.fromEntries(counterNames.map(name => [name, 0])) as KernelCounters;
 	let stopped = false;
 	program.start('records', {intervalMs: options.drainIntervalMs ?? 10}, (error, batch) => {
-		if (error || stopped) {
+		if (error || stopped || options.discardRecords === true) {
 			return;
 		}
 
