@@ -10,23 +10,12 @@ import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 import type {Exchange} from '../source/http/exchange.js';
 import {createAggregator, parseFilter, type Aggregator, type ViewOptions} from '../source/aggregate/index.js';
+import {seeded as random} from '../test/helpers/seeded.js';
 
 const floodSize = 1_000_000;
 const batchSize = 1024;
 const tickRows = 5000;
 const t0 = Date.UTC(2025, 0, 1);
-
-/** A deterministic pseudo-random generator (mulberry32), so every run sees the same traffic. */
-function random(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 type Shape = {role: 'server' | 'client'; method: string; host: string; pid: number; comm: string; port: number; remote: string; conn: number};
 

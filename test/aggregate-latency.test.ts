@@ -9,21 +9,10 @@ import test, {type ExecutionContext} from 'ava';
 import {createAggregator, latencyRelativeError, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
+import {seeded} from './helpers/seeded.js';
 
 const t0 = Date.UTC(2025, 0, 1);
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'count', descending: true}, filter: null, role: 'both'};
-
-/** mulberry32: a small seeded generator, so every run sees the same numbers. */
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
-		let value = state;
-		value = Math.imul(value ^ (value >>> 15), value | 1);
-		value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-		return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 /** A standard normal draw (Box-Muller). */
 const normal = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

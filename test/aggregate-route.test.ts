@@ -7,6 +7,7 @@ import test, {type ExecutionContext} from 'ava';
 import {createAggregator, groupByValues, normalizeRoute, parseFilter, type Aggregator, type Row, type ViewOptions} from '../source/aggregate/index.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
+import {seeded} from './helpers/seeded.js';
 
 const t0 = Date.UTC(2025, 0, 1);
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'key', descending: false}, filter: null, role: 'both'};
@@ -141,17 +142,6 @@ test('a folded prefix keeps short extensions apart: /static/*.css and /static/*.
 	send(aggregator, files);
 	t.deepEqual(counts(aggregator), {'/static/*.css': 8, '/static/*.js': 4});
 });
-
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
-		let value = state;
-		value = Math.imul(value ^ (value >>> 15), value | 1);
-		value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-		return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 test('folds cascading through deep paths mid-batch lose nothing: every grouping adds up, row sums agree with their cells', (t) => {
 	// A filter on status makes the endpoint view merge cells instead of reading its rows' running sums.

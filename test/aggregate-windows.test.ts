@@ -8,20 +8,10 @@ import test, {type ExecutionContext} from 'ava';
 import {createAggregator, defaultIdleExpiryMs, rateSinceStart, type Row, type Snapshot, type ViewOptions} from '../source/aggregate/index.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
+import {seeded} from './helpers/seeded.js';
 
 const t0 = Date.UTC(2025, 0, 1); // a whole second
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'key', descending: false}, filter: null, role: 'both'};
-
-function seeded(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6D_2B_79_F5) >>> 0;
-		let value = state;
-		value = Math.imul(value ^ (value >>> 15), value | 1);
-		value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-		return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-	};
-}
 
 /** An exchange that ended at `endMs` after 5 ms. */
 const ended = (endMs: number, fields: Partial<Exchange> = {}): Exchange =>
