@@ -153,11 +153,12 @@ bpfTest('nginx under ab: exactly as many exchanges as requests, at both ends', a
 	writeFileSync(join(directory, 'index.html'), 'hello from nginx\n');
 	writeFileSync(
 		join(directory, 'nginx.conf'),
-		`worker_processes 1; daemon off; user root; pid ${directory}/nginx.pid; error_log ${directory}/error.log;
+		`master_process off; daemon off; user root; pid ${directory}/nginx.pid; error_log ${directory}/error.log;
 events {} http { access_log off; client_body_temp_path ${directory}; proxy_temp_path ${directory};
 fastcgi_temp_path ${directory}; uwsgi_temp_path ${directory}; scgi_temp_path ${directory};
 server { listen 127.0.0.1:${port}; location / { root ${directory}; } location /missing { return 404; } } }`,
 	);
+	// One process (master_process off): killing it leaves no worker behind holding the test's pipes open.
 	const nginx = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
 	t.teardown(() => nginx.kill());
 	await sleep(500);
