@@ -4,7 +4,7 @@
 // are counted in the test from the exchanges sent.
 
 import test, {type ExecutionContext} from 'ava';
-import {createAggregator, groupByValues, type GroupBy, type Row, type Snapshot, type ViewOptions} from '../source/aggregate/index.js';
+import {createAggregator, groupByValues, parseFilter, type GroupBy, type Row, type Snapshot, type ViewOptions} from '../source/aggregate/index.js';
 import type {Exchange, Role} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
@@ -493,4 +493,35 @@ test('a merged row (grouped by status) drills down the same way', (t) => {
 		t.is(detail.latencyHistogram.reduce((sum, bucket) => sum + bucket.count, 0), row.count);
 		t.true(detail.recentSlow.every(exchange => String(exchange.status) === row.label));
 	}
+});
+
+test('a filter that keeps every cell of a row shows the row as merged cells would, and after a cell expires only what is left', (t) => {
+	const parsed = parseFilter('status>=100');
+	if (!parsed.ok) {
+		t.fail(parsed.message);
+		return;
+	}
+	const filtered: ViewOptions = {...view, filter: parsed.filter};
+	const aggregator = createAggregator({idleExpiryMs: 10_000});
+	// One endpoint row, two cells (200 and 404); the 404s stop early.
+	const batch: Exchange[] = [];
+	for (let i = 0; i < 30; i++) {
+		batch.push(makeExchange({path: '/a', status: 200, startMs: t0 + i * 1000, endMs: t0 + i * 1000 + 5}));
+	}
+	for (let i = 0; i < 10; i++) {
+		batch.push(makeExchange({path: '/a', status: 404, startMs: t0 + i * 100, endMs: t0 + i * 100 + 50}));
+	}
+	aggregator.add(batch);
+	const early = t0 + 5000;
+	const [unfilteredRow] = aggregator.snapshot(view, early).rows;
+	const [filteredRow] = aggregator.snapshot(filtered, early).rows;
+	t.is(filteredRow!.count, 40);
+	t.deepEqual(figuresOf(filteredRow!), figuresOf(unfilteredRow!));
+	t.deepEqual(filteredRow!.latencyMs, unfilteredRow!.latencyMs);
+	// At 25 s the 404 cell (last seen at ~1 s) has expired; the 200 cell goes on.
+	const late = t0 + 25_000;
+	const [afterExpiry] = aggregator.snapshot(filtered, late).rows;
+	t.is(afterExpiry!.count, 30, 'the filtered row counts the cells that are left');
+	t.is(afterExpiry!.status['4xx'], 0);
+	t.is(aggregator.snapshot(view, late).rows[0]!.count, 40, 'the endpoint row keeps counting since start');
 });

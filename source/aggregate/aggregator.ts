@@ -329,6 +329,17 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				addCell(cell);
 			}
 		}
+		if (view.groupBy === 'endpoint' && !usePeers) {
+			// A filter that kept every cell of an endpoint row (status>=200, comm=nginx on a
+			// one-process service) asks for the whole row: its running sum says the same as
+			// merging the cells, without merging their sketches bucket by bucket.
+			for (const [key, unit] of grouped) {
+				const sum = unit.figures[0]!.row;
+				if (sum !== null && sum.exactSum && sum.members.length === unit.figures.length) {
+					grouped.set(key, {figures: [sum], members: sum.members});
+				}
+			}
+		}
 		return grouped;
 	}
 

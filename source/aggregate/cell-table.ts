@@ -94,6 +94,7 @@ export class CellTable {
 			this.rows.delete(cell.rowKey);
 		} else if (entry.sum !== null) {
 			entry.sum.members.splice(entry.sum.members.indexOf(cell), 1);
+			entry.sum.exactSum = false; // it still counts what the cell counted
 		}
 	}
 

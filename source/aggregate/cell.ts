@@ -81,6 +81,8 @@ export class Cell {
 	readonly members: Cell[] = [];
 	/** The row sum this cell feeds, if its table keeps them. */
 	row: Cell | null = null;
+	/** A row sum that adds up exactly its current members (none has expired out of it). */
+	exactSum = true;
 	/** Bumped on every change, so summaries are computed once per change, not once per tick. */
 	private version = 0;
 	private latencyVersion = -1;
