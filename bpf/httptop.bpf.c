@@ -483,11 +483,26 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
 
 DATA_BUF(read, HTTPTOP_SYS_READ, HTTPTOP_INGRESS)
-DATA_BUF(recvfrom, HTTPTOP_SYS_RECVFROM, HTTPTOP_INGRESS)
 DATA_BUF(write, HTTPTOP_SYS_WRITE, HTTPTOP_EGRESS)
 DATA_BUF(sendto, HTTPTOP_SYS_SENDTO, HTTPTOP_EGRESS)
 DATA_IOV(readv, HTTPTOP_SYS_READV, HTTPTOP_INGRESS)
 DATA_IOV(writev, HTTPTOP_SYS_WRITEV, HTTPTOP_EGRESS)
+
+/* MSG_PEEK leaves the bytes in the socket: they are read again, and counted then (wget peeks at every response) */
+#define HTTPTOP_MSG_PEEK 2
+
+/* recvfrom(fd, buf, len, flags, ...) */
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int enter_recvfrom(struct syscall_enter_ctx *ctx)
+{
+	if (ctx->args[3] & HTTPTOP_MSG_PEEK)
+		return 0;
+	return enter_data(ctx->args[0], ctx->args[1], ctx->args[2], ARGS_BUF, HTTPTOP_SYS_RECVFROM,
+			  HTTPTOP_INGRESS);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int exit_recvfrom(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
 
 /* recvmsg/sendmsg: the iovec array hangs off the msghdr */
 static __always_inline int enter_msg(struct syscall_enter_ctx *ctx, __u8 syscall, __u8 direction)
@@ -504,6 +519,8 @@ static __always_inline int enter_msg(struct syscall_enter_ctx *ctx, __u8 syscall
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int enter_recvmsg(struct syscall_enter_ctx *ctx)
 {
+	if (ctx->args[2] & HTTPTOP_MSG_PEEK)
+		return 0;
 	return enter_msg(ctx, HTTPTOP_SYS_RECVMSG, HTTPTOP_INGRESS);
 }
 

@@ -120,6 +120,43 @@ bpfTest('a Node server and a raw-socket client: keep-alive, pipelining, split he
 	t.is(source.health().http.parseErrors, 0);
 });
 
+// wget peeks at each response (recv with MSG_PEEK) before reading it: peeked bytes are read
+// again, so counting them would double the stream. A client doing it both ways (recvfrom and
+// recvmsg), on one keep-alive connection, with the response bytes it really read.
+const peekingClient = `
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+total = 0
+for path, peek in (("/hello", lambda: s.recv(512, socket.MSG_PEEK)), ("/hello?again", lambda: s.recvmsg(512, 0, socket.MSG_PEEK)[0])):
+    s.sendall(("GET %s HTTP/1.1\\r\\nHost: peek\\r\\n\\r\\n" % path).encode())
+    head = peek()
+    while b"\\r\\n\\r\\n" not in head:
+        head = peek()
+    length = int([l for l in head.split(b"\\r\\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+    want = head.index(b"\\r\\n\\r\\n") + 4 + length
+    got = b""
+    while len(got) < want:
+        got += s.recv(want - len(got))
+    total += len(got)
+print(total, flush=True)
+`;
+
+bpfTest('a client that peeks (MSG_PEEK) before it reads: each response counted once, no parse errors', async t => {
+	const {port} = await nodeServer(t);
+	const {exchanges, source} = await capture(t, {ports: [port]});
+	const client = startChild('python3', ['-c', peekingClient, String(port)]);
+	t.teardown(() => client.kill());
+	const received = Number(await client.waitForLine(/^\d+$/, 10_000));
+	t.true(await eventually(() => exchanges.filter(e => e.pid === client.pid).length >= 2));
+	await sleep(200);
+	const fromClient = exchanges.filter(e => e.pid === client.pid).sort((a, b) => a.startMs - b.startMs);
+	t.deepEqual(fromClient.map(e => `${e.role} ${summary(e)}`), ['client GET /hello 200', 'client GET /hello 200']);
+	t.is(fromClient.reduce((n, e) => n + e.responseBytes, 0), received, 'response bytes are what the client read, peeks left out');
+	// Peeked bytes taken for data would show up as a second copy of each response: unpaired, or a parse error.
+	t.is(source.health().http.unpaired, 0);
+	t.is(source.health().http.parseErrors, 0);
+});
+
 bpfTest('curl as a client: one exchange per request, keep-alive across URLs in one process', async t => {
 	const {server, port} = await nodeServer(t);
 	const {exchanges} = await capture(t, {ports: [port]});
