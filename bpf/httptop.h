@@ -19,7 +19,7 @@
 #define HTTPTOP_CAPTURE_BYTES 4096
 
 /* At most this many iovecs are read from readv/writev/recvmsg/sendmsg. */
-#define HTTPTOP_MAX_IOV 8
+#define HTTPTOP_MAX_IOV 32
 
 #define HTTPTOP_COMM_LEN 16
 
