@@ -18,7 +18,8 @@
  */
 #define HTTPTOP_CAPTURE_BYTES 4096
 
-/* At most this many iovecs are read from readv/writev/recvmsg/sendmsg. */
+/* At most this many iovecs are read from readv/writev/recvmsg/sendmsg (Node ends a chunked
+ * body with one writev of three iovecs per chunk written since the last flush). */
 #define HTTPTOP_MAX_IOV 32
 
 #define HTTPTOP_COMM_LEN 16

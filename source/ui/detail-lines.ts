@@ -301,7 +301,10 @@ export function detailLines(detail: RowDetail, width: number, height: number, no
 		const leftWidth = Math.floor((width - gapWidth) / 2);
 		const rightWidth = width - gapWidth - leftWidth;
 		const [topHeight = 0, slowHeight = 0] = shareHeights([Math.max(histogramWanted, statusWanted + 1 + pathsWanted), slowWanted], remaining - 1);
-		const [statusHeight = 0, pathsHeight = 0] = shareHeights([statusWanted, pathsWanted], topHeight - 1);
+		// Status codes first: they are few, and a code left off the list hides the errors the row counts.
+		// Paths take what is left.
+		const statusHeight = Math.min(statusWanted, Math.max(Math.min(sectionFloor, topHeight - 1), topHeight - 1 - sectionFloor));
+		const pathsHeight = topHeight - 1 - statusHeight;
 		const left = sectionLines(histogramSection(detail, leftWidth, topHeight - 1), leftWidth, topHeight);
 		const right = [
 			...sectionLines(statusSection(detail, rightWidth, statusHeight - 1), rightWidth, statusHeight),
@@ -310,9 +313,12 @@ export function detailLines(detail: RowDetail, width: number, height: number, no
 		];
 		lines.push(...besideLines(left, right, leftWidth, gapWidth), [], ...slow(slowHeight));
 	} else {
-		const [histogramHeight = 0, statusHeight = 0, pathsHeight = 0, slowHeight = 0] = shareHeights(
-			[histogramWanted, statusWanted, pathsWanted, slowWanted],
-			remaining - 3,
+		// Status codes first (see above), then the other three share what is left.
+		const available = remaining - 3;
+		const statusHeight = Math.min(statusWanted, Math.max(Math.min(sectionFloor, available), available - 3 * sectionFloor));
+		const [histogramHeight = 0, pathsHeight = 0, slowHeight = 0] = shareHeights(
+			[histogramWanted, pathsWanted, slowWanted],
+			available - statusHeight,
 		);
 		lines.push(
 			...sectionLines(histogramSection(detail, width, histogramHeight - 1), width, histogramHeight),
