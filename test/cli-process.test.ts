@@ -25,7 +25,7 @@ const longFlags = [
 	'--version', '--help',
 ];
 
-test('--help prints usage, every flag and examples on stdout, exit 0', async t => {
+test.serial('--help prints usage, every flag and examples on stdout, exit 0', async t => {
 	for (const argv of [['--help'], ['-h'], ['--snapshot', '--help']]) {
 		const result = await runCli(argv);
 		t.is(result.code, 0);
@@ -41,7 +41,7 @@ test('--help prints usage, every flag and examples on stdout, exit 0', async t =
 	}
 });
 
-test('the README documents every flag with an example', t => {
+test.serial('the README documents every flag with an example', t => {
 	const section = readme.slice(readme.indexOf('## Command line'), readme.indexOf('## JSON report'));
 	for (const flag of longFlags) {
 		const line = section.split('\n').find(text => text.startsWith('|') && text.includes(`\`${flag}`));
@@ -50,7 +50,7 @@ test('the README documents every flag with an example', t => {
 	}
 });
 
-test('--version and -V print the package version, exit 0', async t => {
+test.serial('--version and -V print the package version, exit 0', async t => {
 	for (const flag of ['--version', '-V']) {
 		const result = await runCli([flag]);
 		t.is(result.code, 0);
@@ -90,7 +90,7 @@ const usageErrors: Array<[string[], RegExp]> = [
 ];
 
 for (const [argv, message] of usageErrors) {
-	test(`exit 2: httptop ${argv.map(arg => arg.replace(directory, '$DIR')).join(' ')}`, async t => {
+	test.serial(`exit 2: httptop ${argv.map(arg => arg.replace(directory, '$DIR')).join(' ')}`, async t => {
 		const result = await runCli(argv);
 		t.is(result.code, 2, result.stderr);
 		t.is(result.stdout, '');
@@ -100,7 +100,7 @@ for (const [argv, message] of usageErrors) {
 	});
 }
 
-test('exit 1 when tracing is not allowed: one line that says what to do', async t => {
+test.serial('exit 1 when tracing is not allowed: one line that says what to do', async t => {
 	// As root, drop to nobody without capabilities; otherwise this process already lacks them.
 	const asNobody = process.getuid?.() === 0;
 	const args = [cliPath, '--snapshot', '--duration', '1'];
@@ -114,7 +114,7 @@ test('exit 1 when tracing is not allowed: one line that says what to do', async 
 	t.regex(error!.stderr, /^httptop needs root or CAP_BPF\+CAP_PERFMON: [^\n]+\n$/);
 });
 
-test('a replay file that cannot be read for permission is exit 2 (unless root, who reads it anyway)', async t => {
+test.serial('a replay file that cannot be read for permission is exit 2 (unless root, who reads it anyway)', async t => {
 	const file = join(directory, 'private.ndjson');
 	writeFileSync(file, '');
 	chmodSync(file, 0o000);

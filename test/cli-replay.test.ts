@@ -98,7 +98,7 @@ const countOf = (report: Report, method: string, route: string): number | undefi
 // Raw control characters other than the newline, and the bidi override.
 const unsafe = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202E]/;
 
-test('json: the schema, exact counts and status classes per endpoint, the recording\'s own period', async t => {
+test.serial('json: the schema, exact counts and status classes per endpoint, the recording\'s own period', async t => {
 	const report = await json();
 	t.deepEqual(schemaErrors(schema, report), []);
 	t.is(report.startedAt, new Date(firstStartMs).toISOString());
@@ -124,7 +124,7 @@ test('json: the schema, exact counts and status classes per endpoint, the record
 	t.deepEqual(report.endpoints.map(endpoint => endpoint.count), [60, 30, 25, 20, 3], 'sorted by count, largest first');
 });
 
-test('json keeps hostile strings exact but escaped; no query string appears', async t => {
+test.serial('json keeps hostile strings exact but escaped; no query string appears', async t => {
 	const {stdout} = await snapshot(['--format', 'json']);
 	t.false(unsafe.test(stdout));
 	t.false(stdout.includes('secret-value'));
@@ -133,7 +133,7 @@ test('json keeps hostile strings exact but escaped; no query string appears', as
 	t.true(evilRow.examplePaths.every(path => path === hostilePath));
 });
 
-test('csv parsed by csv-parse matches the json row for row', async t => {
+test.serial('csv parsed by csv-parse matches the json row for row', async t => {
 	const report = await json();
 	const {stdout} = await snapshot(['--format', 'csv']);
 	t.false(unsafe.test(stdout));
@@ -154,7 +154,7 @@ test('csv parsed by csv-parse matches the json row for row', async t => {
 	t.is(evilRecord.comm, 'ev\\x1b[31mil', 'control characters shown escaped');
 });
 
-test('markdown: a table with the header\'s cell count on every line, | escaped', async t => {
+test.serial('markdown: a table with the header\'s cell count on every line, | escaped', async t => {
 	const {stdout} = await snapshot(['--format', 'markdown']);
 	t.false(unsafe.test(stdout));
 	const lines = stdout.split('\n').filter(line => line.startsWith('|'));
@@ -165,7 +165,7 @@ test('markdown: a table with the header\'s cell count on every line, | escaped',
 	t.true(lines.some(line => line.includes('| GET | /x\\|y\\\\x1b\\]0 | server | ev\\\\x1b\\[31mil\\[300\\] |')));
 });
 
-test('table (the default): ink-table box, plain in a pipe; colour only when asked and allowed', async t => {
+test.serial('table (the default): ink-table box, plain in a pipe; colour only when asked and allowed', async t => {
 	const plain = await snapshot([]);
 	t.false(unsafe.test(plain.stdout), 'a pipe gets no escape sequences');
 	t.regex(plain.stdout, /┌─+┬/);
@@ -179,7 +179,7 @@ test('table (the default): ink-table box, plain in a pipe; colour only when aske
 	t.false((await snapshot(['-C'], cliEnv({FORCE_COLOR: '1'}))).stdout.includes('\u001B'), '-C wins');
 });
 
-test('--top cuts every format; without it json and csv carry every row', async t => {
+test.serial('--top cuts every format; without it json and csv carry every row', async t => {
 	const top = await json(['--top', '2']);
 	t.is(top.endpoints.length, 2);
 	t.is(top.totals.rows, 5);
@@ -190,7 +190,7 @@ test('--top cuts every format; without it json and csv carry every row', async t
 	t.regex((await snapshot(['--top', '2'])).stdout, /showing 2 of 5 rows/);
 });
 
-test('--sort, --reverse and --group-by', async t => {
+test.serial('--sort, --reverse and --group-by', async t => {
 	const byP99 = (await json(['--sort', 'p99'])).endpoints.map(endpoint => endpoint.route);
 	t.deepEqual(byP99.slice(0, 2), ['/v1/items', '/api/orders']);
 	const ascending = (await json(['-s', 'p99', '--reverse'])).endpoints.map(endpoint => endpoint.route);
@@ -205,7 +205,7 @@ test('--sort, --reverse and --group-by', async t => {
 	t.is(byStatus.endpoints.reduce((sum, endpoint) => sum + endpoint.count, 0), recorded.length);
 });
 
-test('selection: --role, --filter, --container, and --pid/--comm/--port applied to a recording', async t => {
+test.serial('selection: --role, --filter, --container, and --pid/--comm/--port applied to a recording', async t => {
 	const routes = (report: Report): string[] => report.endpoints.map(endpoint => `${endpoint.method} ${endpoint.route}`).sort();
 	const counts = (report: Report): number[] => report.endpoints.map(endpoint => endpoint.count);
 	t.deepEqual(routes(await json(['--role', 'client'])), ['GET /v1/items']);
@@ -221,13 +221,13 @@ test('selection: --role, --filter, --container, and --pid/--comm/--port applied 
 	t.is((await json(['--container', 'web-1', '--pid', '200'])).endpoints.length, 0, 'different flags combine as AND');
 });
 
-test('--show-query and --interval are accepted in a report; --duration does not cut a replay short', async t => {
+test.serial('--show-query and --interval are accepted in a report; --duration does not cut a replay short', async t => {
 	const report = await json(['--show-query', '-d', '2', '--duration', '0.1']);
 	t.is(report.totals.count, recorded.length);
 	t.is(report.durationMs, lastEndMs - firstStartMs);
 });
 
-test('a recording with bad lines: they are skipped with one warning, the rest is reported', async t => {
+test.serial('a recording with bad lines: they are skipped with one warning, the rest is reported', async t => {
 	const damaged = join(directory, 'damaged.ndjson');
 	appendFileSync(damaged, readFileSync(recording, 'utf8'));
 	appendFileSync(damaged, '{"not": "an exchange"}\nthis is not json\n');
@@ -237,7 +237,7 @@ test('a recording with bad lines: they are skipped with one warning, the rest is
 	t.regex(result.stderr, /^httptop: skipped 2 unreadable lines of the recording \(line \d+: .+\)$/m);
 });
 
-test('an empty recording gives an empty report, exit 0', async t => {
+test.serial('an empty recording gives an empty report, exit 0', async t => {
 	const empty = join(directory, 'empty.ndjson');
 	appendFileSync(empty, '');
 	const result = await runCli(['--replay', empty, '--snapshot', '--format', 'json']);
@@ -260,7 +260,7 @@ tmuxTest('the live view over a recording: it plays back in real time, q quits wi
 	await session.waitFor(screen => /exit=0/.test(screen), 'exit 0 after q');
 });
 
-test('a table shows 100 rows unless --top says more, and says so; csv still carries every row', async t => {
+test.serial('a table shows 100 rows unless --top says more, and says so; csv still carries every row', async t => {
 	const many = join(directory, 'many-processes.ndjson');
 	const recorder = createRecorder(many);
 	recorder.write(recorded.map((exchange, index) => ({...exchange, pid: 1000 + index}))); // 138 processes

@@ -65,7 +65,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = cliEn
 		process: child,
 		stderr: () => stderr,
 		result: async () => result,
-		async waitForStderr(pattern, timeoutMs = 15_000) {
+		async waitForStderr(pattern, timeoutMs = 60_000) { // generous: a loaded CI machine starts node slowly; it returns at the first match
 			const deadline = Date.now() + timeoutMs;
 			let exited = false;
 			void result.then(() => {
