@@ -525,3 +525,23 @@ test('a filter that keeps every cell of a row shows the row as merged cells woul
 	t.is(afterExpiry!.status['4xx'], 0);
 	t.is(aggregator.snapshot(view, late).rows[0]!.count, 40, 'the endpoint row keeps counting since start');
 });
+
+test('a row folded together with one whose cell expired still filters to what its cells hold', (t) => {
+	const parsed = parseFilter('status>=100');
+	if (!parsed.ok) {
+		t.fail(parsed.message);
+		return;
+	}
+	const filtered: ViewOptions = {...view, filter: parsed.filter};
+	const aggregator = createAggregator({idleExpiryMs: 10_000, routeSegmentLimit: 2});
+	const at = (path: string, status: number, ms: number) => makeExchange({path, status, startMs: ms, endMs: ms + 1});
+	// /x/alpha: a 500 at the start (expires), 200s until 12 s.
+	aggregator.add([at('/x/alpha', 500, t0), ...Array.from({length: 12}, (_, i) => at('/x/alpha', 200, t0 + (i + 1) * 1000))]);
+	aggregator.snapshot(view, t0 + 15_000); // the 500 cell expires out of /x/alpha's row
+	// Two more values under /x/ fold /x/alpha, /x/beta and /x/gamma into one row.
+	aggregator.add([at('/x/beta', 200, t0 + 15_000), at('/x/gamma', 200, t0 + 15_100)]);
+	const rows = aggregator.snapshot(filtered, t0 + 16_000).rows;
+	t.deepEqual(rows.map(row => row.label), ['/x/*']);
+	t.is(rows[0]!.count, 14, 'the twelve 200s of /x/alpha and one each of /x/beta and /x/gamma, not the expired 500');
+	t.is(rows[0]!.status['5xx'], 0);
+});

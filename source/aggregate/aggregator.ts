@@ -385,7 +385,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		let ratePerSec = 0;
 		if (filter === null) {
 			// Since start, expired rows included: the figures of every exchange of the chosen roles.
-			context.sums.clear();
+			context.sums.clear(false);
 			for (const role of roles) {
 				count += role.count;
 				errors += role.errors;

@@ -6,6 +6,8 @@
 import type {Exchange, Role} from '../http/exchange.js';
 import type {GroupBy, LatencySummary} from './types.js';
 import {createLatencySketch, recordKeyedLatency, summarizeLatency, type KeyedLatency, type LatencySketch} from './latency.js';
+import {PathSample, SlowSample} from './samples.js';
+import {SecondCounters} from './windows.js';
 
 /** 0 for 1xx ... 4 for 5xx (codes out of range count in the nearest class). */
 export const statusClassIndex = (status: number): number => Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
@@ -19,8 +21,6 @@ export type ExchangeFigures = {
 	bytesIn: number; // received by the traced process
 	bytesOut: number;
 };
-import {PathSample, SlowSample} from './samples.js';
-import {SecondCounters} from './windows.js';
 
 export type CellIdentity = {
 	readonly role: Role;
@@ -147,6 +147,7 @@ export class Cell {
 		this.bytesOut += other.bytesOut;
 		this.lastSeenMs = Math.max(this.lastSeenMs, other.lastSeenMs);
 		this.firstSeenMs = Math.min(this.firstSeenMs, other.firstSeenMs);
+		this.exactSum &&= other.exactSum; // a row sum that takes in a row with expired cells counts them too
 		this.latency.merge(other.latency);
 		this.ttfb.merge(other.ttfb);
 		this.windows.merge(other.windows);

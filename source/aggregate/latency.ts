@@ -35,15 +35,11 @@ export function createLatencySketch(): LatencySketch {
 	return sketch as unknown as LatencySketch;
 }
 
-/** Records one duration in ms; negative ones (clock skew between CPUs) count as 0. */
-export const recordLatency = (sketch: LatencySketch, ms: number): void => {
-	sketch.accept(ms > 0 ? ms : 0);
-};
-
 const {mapping} = template;
 
 /**
- * A duration, clamped at 0, with its bucket key (NaN: the zero bucket). One
+ * A duration, clamped at 0 (negative ones come from clock skew between CPUs),
+ * with its bucket key (NaN: the zero bucket). One
  * exchange goes into several sketches (its cell, its row, the peer table,
  * the totals): the logarithm behind the key is taken once, not once each.
  */

@@ -3,7 +3,7 @@
 // per-second rings).
 
 import type {Role} from '../http/exchange.js';
-import {endpointRowKey, statusClassIndex, type Cell} from './cell.js';
+import {endpointRowKey, statusClassIndex, type Cell, type CellIdentity} from './cell.js';
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
@@ -51,37 +51,18 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 	}
 }
 
-// The value all cells share, or null when they differ (one function per field: no closure per row).
-function commonPid(cells: readonly Cell[]): number | null {
-	const first = cells[0]!.identity.pid;
-	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.pid !== first) return null;
+type SharedField = 'pid' | 'comm' | 'role' | 'host' | 'container';
+
+/** The value all cells share, or null when they differ. */
+function common<F extends SharedField>(cells: readonly Cell[], field: F): CellIdentity[F] | null {
+	const first = cells[0]!.identity[field];
+	for (let i = 1; i < cells.length; i++) {
+		if (cells[i]!.identity[field] !== first) {
+			return null;
+		}
+	}
 	return first;
 }
-
-function commonComm(cells: readonly Cell[]): string | null {
-	const first = cells[0]!.identity.comm;
-	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.comm !== first) return null;
-	return first;
-}
-
-function commonRole(cells: readonly Cell[]): Role | null {
-	const first = cells[0]!.identity.role;
-	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.role !== first) return null;
-	return first;
-}
-
-function commonHost(cells: readonly Cell[]): string | null {
-	const first = cells[0]!.identity.host;
-	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.host !== first) return null;
-	return first;
-}
-
-function commonContainer(cells: readonly Cell[]): string | null {
-	const first = cells[0]!.identity.container;
-	for (let i = 1; i < cells.length; i++) if (cells[i]!.identity.container !== first) return null;
-	return first;
-}
-
 
 export type RowContext = {
 	readonly groupBy: GroupBy;
@@ -139,8 +120,9 @@ function historyOf(cells: readonly Cell[], nowMs: number): number[] {
 /**
  * A row as a tick builds it. Figures a tick seldom reads (the sparkline of the
  * rows on screen, time to first byte, example paths) are prototype getters,
- * worked out when first read from the same cells at the same clock: a tick of
- * thousands of rows pays only for what it sorts and shows. (A class, not an
+ * worked out when first read, from the same cells at the tick's clock (so they
+ * include what the cells took in between, which the view reads within the same
+ * tick): a tick of thousands of rows pays only for what it sorts and shows. (A class, not an
  * object literal with getters: those cost a closure each, per row.)
  */
 class BuiltRow implements Row {
@@ -205,17 +187,17 @@ class BuiltRow implements Row {
 		}
 		const isOther = first.isOther;
 		const endpoint = groupBy === 'endpoint' && !isOther;
-		const pid = isOther ? null : commonPid(members);
-		const comm = isOther ? null : commonComm(members);
+		const pid = isOther ? null : common(members, 'pid');
+		const comm = isOther ? null : common(members, 'comm');
 		this.key = key;
 		this.groupBy = groupBy;
 		this.label = labelOf(first, groupBy);
-		this.role = commonRole(members);
+		this.role = common(members, 'role');
 		this.method = endpoint ? first.identity.method : null;
 		this.route = endpoint ? first.identity.route : null;
-		this.host = isOther ? null : commonHost(members);
+		this.host = isOther ? null : common(members, 'host');
 		this.process = pid === null || comm === null ? null : {pid, comm};
-		this.container = isOther ? null : commonContainer(members);
+		this.container = isOther ? null : common(members, 'container');
 		this.isOther = isOther;
 		this.count = count;
 		this.rate1s = sums.count1;

@@ -117,7 +117,6 @@ export type WindowRates = {
 	readonly rate60s: number;
 	readonly bytesInPerSec: number; // 10 s window
 	readonly bytesOutPerSec: number;
-	readonly rateHistory: number[] | null; // requests in each of the last 60 whole seconds, oldest first (if asked for)
 };
 
 /**
@@ -153,7 +152,6 @@ export class WindowSums {
 			rate60s: this.count60 / 60,
 			bytesInPerSec: this.bytesIn10 / 10,
 			bytesOutPerSec: this.bytesOut10 / 10,
-			rateHistory: this.history,
 		};
 	}
 }

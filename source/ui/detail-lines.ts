@@ -269,6 +269,14 @@ export function shareHeights(wanted: readonly number[], total: number): number[]
 	return heights;
 }
 
+/**
+ * The status codes' height, given before the other sections share the rest:
+ * codes are few, and one left off the list hides errors the row counts. The
+ * `others` sections keep at least their floor.
+ */
+const statusFirst = (wanted: number, available: number, others: number): number =>
+	Math.min(wanted, Math.max(Math.min(sectionFloor, available), available - others * sectionFloor));
+
 /** Lines a section of `entries` wants: a title and one line each (at least one, for "none yet"). */
 const wantedFor = (entries: number): number => 1 + Math.max(1, entries);
 
@@ -301,9 +309,7 @@ export function detailLines(detail: RowDetail, width: number, height: number, no
 		const leftWidth = Math.floor((width - gapWidth) / 2);
 		const rightWidth = width - gapWidth - leftWidth;
 		const [topHeight = 0, slowHeight = 0] = shareHeights([Math.max(histogramWanted, statusWanted + 1 + pathsWanted), slowWanted], remaining - 1);
-		// Status codes first: they are few, and a code left off the list hides the errors the row counts.
-		// Paths take what is left.
-		const statusHeight = Math.min(statusWanted, Math.max(Math.min(sectionFloor, topHeight - 1), topHeight - 1 - sectionFloor));
+		const statusHeight = statusFirst(statusWanted, topHeight - 1, 1);
 		const pathsHeight = topHeight - 1 - statusHeight;
 		const left = sectionLines(histogramSection(detail, leftWidth, topHeight - 1), leftWidth, topHeight);
 		const right = [
@@ -313,9 +319,8 @@ export function detailLines(detail: RowDetail, width: number, height: number, no
 		];
 		lines.push(...besideLines(left, right, leftWidth, gapWidth), [], ...slow(slowHeight));
 	} else {
-		// Status codes first (see above), then the other three share what is left.
 		const available = remaining - 3;
-		const statusHeight = Math.min(statusWanted, Math.max(Math.min(sectionFloor, available), available - 3 * sectionFloor));
+		const statusHeight = statusFirst(statusWanted, available, 3);
 		const [histogramHeight = 0, pathsHeight = 0, slowHeight = 0] = shareHeights(
 			[histogramWanted, pathsWanted, slowWanted],
 			available - statusHeight,
