@@ -74,6 +74,21 @@ const isDigit = (byte: number | undefined): boolean => byte !== undefined && byt
 // binary first bytes are rejected at once, which is what makes garbage cheap.
 const isMethodByte = (byte: number): boolean => (byte >= 0x41 && byte <= 0x5a) || byte === 0x2d || byte === 0x5f;
 
+const commonMethods = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS'].map((name) => ({name, codes: lowerCodes(name)}));
+
+// The method as a string: the common ones without building a new one.
+const methodName = (buf: Buffer, start: number, end: number): string => {
+	const length = end - start;
+	for (const method of commonMethods) {
+		if (method.codes.length !== length) continue;
+		let same = true;
+		for (let i = 0; i < length && same; i++) same = buf[start + i] === method.codes[i];
+		if (same) return method.name;
+	}
+
+	return buf.toString('latin1', start, end);
+};
+
 const versionString = (minorDigit: number): string =>
 	minorDigit === 0x31 ? '1.1' : minorDigit === 0x30 ? '1.0' : `1.${String.fromCharCode(minorDigit)}`;
 
@@ -158,12 +173,53 @@ const trimmedValue = (buf: Buffer, from: number, to: number): string => {
 	return buf.toString('latin1', start, end);
 };
 
+// The first line feed in buf[from..to), or -1. A plain loop: head lines are short,
+// and Buffer#indexOf costs more to call than it saves on them.
+const lineFeed = (buf: Buffer, from: number, to: number): number => {
+	for (let at = from; at < to; at++) if (buf[at] === LF) return at;
+	return -1;
+};
+
+// buf[from..to) with spaces and tabs trimmed is `word` (lower case), ASCII case folded.
+const valueIs = (buf: Buffer, from: number, to: number, word: readonly number[]): boolean => {
+	let start = from;
+	let end = to;
+	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
+	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	return end - start === word.length && nameMatches(buf, start, word);
+};
+
+const chunkedWord = lowerCodes('chunked');
+const keepAliveWord = lowerCodes('keep-alive');
+const closeWord = lowerCodes('close');
+
 const parseContentLength = (value: string): number => {
 	// "42" nearly always; a list of equal values ("42, 42") is allowed by RFC 9110.
 	const parts = value.includes(',') ? value.split(',').map((part) => part.trim()) : [value];
 	const first = parts[0] ?? '';
 	if (!/^\d{1,15}$/.test(first) || parts.some((part) => part !== first)) return -1;
 	return Number(first);
+};
+
+// The common case on bytes: 1 to 15 digits between optional spaces and tabs. Anything else: the string rules.
+const contentLengthAt = (buf: Buffer, from: number, to: number): number => {
+	let start = from;
+	let end = to;
+	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
+	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	if (end > start && end - start <= 15) {
+		let length = 0;
+		let at = start;
+		for (; at < end; at++) {
+			const byte = buf[at]!;
+			if (byte < 0x30 || byte > 0x39) break;
+			length = length * 10 + byte - 0x30;
+		}
+
+		if (at === end) return length;
+	}
+
+	return parseContentLength(buf.toString('latin1', start, end));
 };
 
 const applyConnection = (fields: MutableHead, value: string): void => {
@@ -195,8 +251,16 @@ const parseHeaderLines = (
 	let pos = firstLineEnd;
 	for (;;) {
 		if (pos >= end) return -1;
-		const lf = buf.indexOf(LF, pos);
-		if (lf < 0) return end - start > maxHeadBytes ? tooLarge : -1;
+		// One pass over the line: its first colon and its line feed.
+		let colon = -1;
+		let lf = pos;
+		for (; lf < end; lf++) {
+			const byte = buf[lf]!;
+			if (byte === LF) break;
+			if (byte === COLON && colon < 0) colon = lf;
+		}
+
+		if (lf === end) return end - start > maxHeadBytes ? tooLarge : -1;
 		if (lf + 1 - start > maxHeadBytes) return tooLarge;
 		const lineEnd = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
 		if (lineEnd === pos) return lf + 1;
@@ -204,7 +268,6 @@ const parseHeaderLines = (
 		// A line starting with whitespace continues the previous one (obs-fold):
 		// rare, deprecated, and never one of the headers read here; skip it.
 		if (first !== SP && first !== HT) {
-			const colon = buf.indexOf(COLON, pos);
 			if (colon <= pos || colon >= lineEnd) return badHeaderLine;
 			const before = buf[colon - 1];
 			if (before === SP || before === HT) return badHeaderLine;
@@ -212,13 +275,19 @@ const parseHeaderLines = (
 			if (nameLength === 4 && nameMatches(buf, pos, hostName)) {
 				if (fields.host === null) fields.host = trimmedValue(buf, colon + 1, lineEnd).slice(0, maxHostLength);
 			} else if (nameLength === 14 && nameMatches(buf, pos, contentLengthName)) {
-				const length = parseContentLength(trimmedValue(buf, colon + 1, lineEnd));
+				const length = contentLengthAt(buf, colon + 1, lineEnd);
 				if (length < 0 || (fields.contentLength !== null && fields.contentLength !== length)) return badContentLength;
 				fields.contentLength = length;
 			} else if (nameLength === 17 && nameMatches(buf, pos, transferEncodingName)) {
-				applyTransferEncoding(fields, trimmedValue(buf, colon + 1, lineEnd));
+				if (valueIs(buf, colon + 1, lineEnd, chunkedWord)) {
+					fields.transferEncoding = true;
+					fields.chunked = true;
+				} else {
+					applyTransferEncoding(fields, trimmedValue(buf, colon + 1, lineEnd));
+				}
 			} else if (nameLength === 10 && nameMatches(buf, pos, connectionName)) {
-				applyConnection(fields, trimmedValue(buf, colon + 1, lineEnd));
+				if (valueIs(buf, colon + 1, lineEnd, closeWord)) fields.connectionClose = true;
+				else if (!valueIs(buf, colon + 1, lineEnd, keepAliveWord)) applyConnection(fields, trimmedValue(buf, colon + 1, lineEnd));
 			} else if (nameLength === 7 && nameMatches(buf, pos, upgradeName)) {
 				fields.upgrade = trimmedValue(buf, colon + 1, lineEnd);
 			}
@@ -270,7 +339,7 @@ const parseResponse = (buf: Buffer, start: number, maxHeadBytes: number, truncat
 	}
 
 	if (checked < 13) return needMore;
-	const lf = buf.indexOf(LF, start + 12);
+	const lf = lineFeed(buf, start + 12, buf.length);
 	if (lf < 0) return buf.length - start > maxHeadBytes ? tooLarge : needMore;
 	const status = (buf[start + 9]! - 0x30) * 100 + (buf[start + 10]! - 0x30) * 10 + (buf[start + 11]! - 0x30);
 	if (status < 100) return badStatusLine;
@@ -293,7 +362,7 @@ const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncate
 		if (targetByte <= SP || targetByte === 0x7f) return badRequestLine;
 	}
 
-	const lf = buf.indexOf(LF, methodEnd);
+	const lf = lineFeed(buf, methodEnd, end);
 	if (lf < 0) return end - start > maxHeadBytes ? tooLarge : needMore;
 	if (lf + 1 - start > maxHeadBytes) return tooLarge;
 	const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
@@ -308,11 +377,17 @@ const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncate
 	}
 
 	if (!isDigit(buf[versionAt + 7])) return badRequestLine;
-	let target = buf.toString('latin1', methodEnd + 1, versionAt - 1);
-	if (/[\x00-\x20\x7f]/.test(target)) return badTarget;
+	const targetEnd = versionAt - 1;
+	let highBit = false;
+	for (let at = methodEnd + 1; at < targetEnd; at++) {
+		const byte = buf[at]!;
+		if (byte <= SP || byte === 0x7f) return badTarget;
+		if (byte >= 0x80) highBit = true;
+	}
+
 	// Raw UTF-8 in a target (sent by some clients instead of %-escapes) reads better decoded.
-	if (/[\x80-\xff]/.test(target)) target = buf.toString('utf8', methodEnd + 1, versionAt - 1);
-	const head = newRequestHead(versionString(buf[versionAt + 7]!), buf.toString('latin1', start, methodEnd), target);
+	const target = buf.toString(highBit ? 'utf8' : 'latin1', methodEnd + 1, targetEnd);
+	const head = newRequestHead(versionString(buf[versionAt + 7]!), methodName(buf, start, methodEnd), target);
 	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
 };
 
