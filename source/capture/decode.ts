@@ -1,7 +1,7 @@
 // Decodes the addon's batches of raw records (layout: bpf/httptop.h) into typed
 // capture events. Offsets mirror struct httptop_record byte for byte.
 
-import type {CaptureEvent, ConnectionOrigin, Direction, Endpoint} from './events.js';
+import type {CaptureEvent, CloseEvent, ConnectionOrigin, DataEvent, Endpoint} from './events.js';
 
 export const recordHeaderBytes = 104;
 
@@ -68,19 +68,114 @@ function comm(bytes: Uint8Array, at: number): string {
 /** Remembers the last endpoints decoded per connection, so that each is built once. */
 type EndpointCache = Map<number, {local: Endpoint; remote: Endpoint; comm: string}>;
 
+/** Mutable views of the event types: the streaming decoder fills one object of each in place. */
+type Mutable<T> = {-readonly [K in keyof T]: T[K]};
+
 export type Decoder = {
 	decode(batch: Uint8Array): CaptureEvent[];
+	/**
+	 * The same events, each handed to `visit` as soon as it is decoded. The event
+	 * objects are reused: an event (not its data bytes, which stay the batch's) is
+	 * valid only during its call. Returns the number of events.
+	 */
+	decodeEach(batch: Uint8Array, visit: (event: CaptureEvent) => void): number;
 	/** Records that were too short or of an unknown kind (a version mismatch). */
 	readonly malformed: () => number;
 };
+
+const noEndpoint: Endpoint = {address: '', port: 0};
+
+const newDataEvent = (): Mutable<DataEvent> => ({
+	kind: 'data',
+	connId: 0,
+	pid: 0,
+	tid: 0,
+	fd: 0,
+	comm: '',
+	origin: 'unknown',
+	direction: 'egress',
+	syscall: '',
+	local: noEndpoint,
+	remote: noEndpoint,
+	tsEnterNs: 0,
+	tsExitNs: 0,
+	bytes: 0,
+	data: new Uint8Array(0),
+});
+
+const newCloseEvent = (): Mutable<CloseEvent> => ({kind: 'close', connId: 0, pid: 0, tid: 0, fd: 0, tsNs: 0});
 
 export function createDecoder(): Decoder {
 	const endpoints: EndpointCache = new Map();
 	let malformed = 0;
 
-	function decode(batch: Uint8Array): CaptureEvent[] {
+	// The event of the record at `record` (its length checked), in the reused objects when given; null: malformed.
+	function read(
+		batch: Uint8Array,
+		view: DataView,
+		record: number,
+		length: number,
+		reusedData: Mutable<DataEvent> | null,
+		reusedClose: Mutable<CloseEvent> | null,
+	): CaptureEvent | null {
+		const kind = batch[record]!;
+		const connId = u64(view, record + 24);
+		const pid = view.getUint32(record + 12, true);
+		const tid = view.getUint32(record + 16, true);
+		const fd = view.getInt32(record + 20, true);
+		if (kind === kindClose) {
+			const close = reusedClose ?? newCloseEvent();
+			close.connId = connId;
+			close.pid = pid;
+			close.tid = tid;
+			close.fd = fd;
+			close.tsNs = u64(view, record + 32);
+			endpoints.delete(connId);
+			return close;
+		}
+
+		if (kind !== kindData) {
+			malformed++;
+			return null;
+		}
+
+		let known = endpoints.get(connId);
+		if (!known) {
+			const family = view.getUint16(record + 4, true);
+			known = {
+				local: {address: address(batch, record + 56, family), port: view.getUint16(record + 6, true)},
+				remote: {address: address(batch, record + 72, family), port: view.getUint16(record + 8, true)},
+				comm: comm(batch, record + 88),
+			};
+			endpoints.set(connId, known);
+		}
+
+		const captured = Math.min(view.getUint32(record + 52, true), length - recordHeaderBytes);
+		const data = reusedData ?? newDataEvent();
+		data.connId = connId;
+		data.pid = pid;
+		data.tid = tid;
+		data.fd = fd;
+		data.comm = known.comm;
+		data.origin = origins[batch[record + 3]!] ?? 'unknown';
+		data.direction = batch[record + 1] === 1 ? 'ingress' : 'egress';
+		data.syscall = syscallNames[batch[record + 2]!] ?? 'unknown';
+		data.local = known.local;
+		data.remote = known.remote;
+		data.tsEnterNs = u64(view, record + 32);
+		data.tsExitNs = u64(view, record + 40);
+		data.bytes = view.getUint32(record + 48, true);
+		data.data = batch.subarray(record + recordHeaderBytes, record + recordHeaderBytes + captured);
+		return data;
+	}
+
+	const reusedData = newDataEvent();
+	const reusedClose = newCloseEvent();
+
+	// Every well-formed record to `visit`, in reused event objects or (reuse false) in new ones.
+	function scan(batch: Uint8Array, reuse: boolean, visit: (event: CaptureEvent) => void): number {
 		const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-		const events: CaptureEvent[] = [];
+		let count = 0;
 		let at = 0;
 		while (at + 4 <= batch.byteLength) {
 			const length = view.getUint32(at, true);
@@ -91,51 +186,12 @@ export function createDecoder(): Decoder {
 				continue;
 			}
 
-			const kind = batch[record]!;
-			const connId = u64(view, record + 24);
-			const pid = view.getUint32(record + 12, true);
-			const tid = view.getUint32(record + 16, true);
-			const fd = view.getInt32(record + 20, true);
-			if (kind === kindClose) {
-				events.push({kind: 'close', connId, pid, tid, fd, tsNs: u64(view, record + 32)});
-				endpoints.delete(connId);
-				continue;
-			}
-
-			if (kind !== kindData) {
-				malformed++;
-				continue;
-			}
-
-			let known = endpoints.get(connId);
-			if (!known) {
-				const family = view.getUint16(record + 4, true);
-				known = {
-					local: {address: address(batch, record + 56, family), port: view.getUint16(record + 6, true)},
-					remote: {address: address(batch, record + 72, family), port: view.getUint16(record + 8, true)},
-					comm: comm(batch, record + 88),
-				};
-				endpoints.set(connId, known);
-			}
-
-			const captured = Math.min(view.getUint32(record + 52, true), length - recordHeaderBytes);
-			events.push({
-				kind: 'data',
-				connId,
-				pid,
-				tid,
-				fd,
-				comm: known.comm,
-				origin: origins[batch[record + 3]!] ?? 'unknown',
-				direction: (batch[record + 1] === 1 ? 'ingress' : 'egress') satisfies Direction,
-				syscall: syscallNames[batch[record + 2]!] ?? 'unknown',
-				local: known.local,
-				remote: known.remote,
-				tsEnterNs: u64(view, record + 32),
-				tsExitNs: u64(view, record + 40),
-				bytes: view.getUint32(record + 48, true),
-				data: batch.subarray(record + recordHeaderBytes, record + recordHeaderBytes + captured),
-			});
+			const event = reuse
+				? read(batch, view, record, length, reusedData, reusedClose)
+				: read(batch, view, record, length, null, null);
+			if (event === null) continue;
+			count++;
+			visit(event);
 		}
 
 		// Bound the cache: closes normally prune it; a flood of unclosed connections must not grow it forever.
@@ -143,8 +199,16 @@ export function createDecoder(): Decoder {
 			endpoints.clear();
 		}
 
+		return count;
+	}
+
+	function decode(batch: Uint8Array): CaptureEvent[] {
+		const events: CaptureEvent[] = [];
+		scan(batch, false, event => events.push(event));
 		return events;
 	}
 
-	return {decode, malformed: () => malformed};
+	const decodeEach = (batch: Uint8Array, visit: (event: CaptureEvent) => void): number => scan(batch, true, visit);
+
+	return {decode, decodeEach, malformed: () => malformed};
 }

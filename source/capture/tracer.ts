@@ -108,8 +108,19 @@ const counterNames: ReadonlyArray<keyof KernelCounters> = [
 	'filteredConns',
 ];
 
-/** Starts tracing; `onEvents` gets each drained batch decoded, on the JS thread. */
-export function startTracer(options: TracerOptions, onEvents: (events: CaptureEvent[]) => void): Tracer {
+/**
+ * Where the decoded events go, one at a time, with no array per batch: begin and end
+ * bracket each drained batch. An event object is valid only during its call (the
+ * decoder reuses it); its data bytes stay valid after it.
+ */
+export type EventSink = {
+	begin(): void;
+	event(event: CaptureEvent): void;
+	end(): void;
+};
+
+/** Starts tracing; `onEvents` gets each drained batch decoded (an array, or event by event to a sink), on the JS thread. */
+export function startTracer(options: TracerOptions, onEvents: ((events: CaptureEvent[]) => void) | EventSink): Tracer {
 	preflight();
 	const objectPath = bpfObjectPath();
 	const BpfProgram = loadAddon();
@@ -158,6 +169,8 @@ export function startTracer(options: TracerOptions, onEvents: (events: CaptureEv
 	}
 
 	const decoder = createDecoder();
+	const sink = typeof onEvents === 'function' ? null : onEvents;
+	const visit = (event: CaptureEvent): void => sink!.event(event);
 	let events = 0;
 	let lastCounters = Object.fromEntries(counterNames.map(name => [name, 0])) as KernelCounters;
 	let stopped = false;
@@ -166,9 +179,16 @@ export function startTracer(options: TracerOptions, onEvents: (events: CaptureEv
 			return;
 		}
 
-		const decoded = decoder.decode(batch);
-		events += decoded.length;
-		onEvents(decoded);
+		if (sink === null) {
+			const decoded = decoder.decode(batch);
+			events += decoded.length;
+			(onEvents as (events: CaptureEvent[]) => void)(decoded);
+			return;
+		}
+
+		sink.begin();
+		events += decoder.decodeEach(batch, visit);
+		sink.end();
 	});
 
 	const stop = (): void => {

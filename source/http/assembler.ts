@@ -39,6 +39,13 @@ export type HttpAssemblerCounters = HttpCounters & {
 export type HttpAssembler = {
 	/** Feeds a batch of events (in order per connection); returns the exchanges they completed. */
 	push(events: readonly CaptureEvent[]): Exchange[];
+	/**
+	 * The same, one event at a time: startBatch() once per batch, then add() for each of
+	 * its events, which appends what it completes to `out`. The event is not kept after
+	 * the call (its object may be reused); data bytes kept for later are copied.
+	 */
+	startBatch(): void;
+	add(event: CaptureEvent, out: Exchange[]): void;
 	/** Ends idle connections and lost messages, given the current CLOCK_MONOTONIC time. */
 	expire(nowNs: number): Exchange[];
 	/** The capture lost events (ring buffer drops, missed syscalls): re-pair carefully. */
@@ -82,33 +89,40 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		drop(oldest, out);
 	};
 
+	const add = (event: CaptureEvent, out: Exchange[]): void => {
+		let connection = connections.get(event.connId);
+		if (event.kind === 'close') {
+			if (connection !== undefined) drop(connection, out);
+			return;
+		}
+
+		if (event.bytes <= 0) return;
+		if (connection === undefined) {
+			if (connections.size >= maxConnections) evictOldest(out);
+			connection = new Connection(event, context);
+			connections.set(event.connId, connection);
+		} else if (connection.touched !== batch) {
+			connections.delete(event.connId);
+			connections.set(event.connId, connection);
+		}
+
+		connection.touched = batch;
+		connection.push(event, out);
+	};
+
 	return {
 		push(events) {
 			const out: Exchange[] = [];
 			batch++;
-			for (const event of events) {
-				let connection = connections.get(event.connId);
-				if (event.kind === 'close') {
-					if (connection !== undefined) drop(connection, out);
-					continue;
-				}
-
-				if (event.bytes <= 0) continue;
-				if (connection === undefined) {
-					if (connections.size >= maxConnections) evictOldest(out);
-					connection = new Connection(event, context);
-					connections.set(event.connId, connection);
-				} else if (connection.touched !== batch) {
-					connections.delete(event.connId);
-					connections.set(event.connId, connection);
-				}
-
-				connection.touched = batch;
-				connection.push(event, out);
-			}
-
+			for (const event of events) add(event, out);
 			return out;
 		},
+
+		startBatch() {
+			batch++;
+		},
+
+		add,
 
 		expire(nowNs) {
 			const out: Exchange[] = [];

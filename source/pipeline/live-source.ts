@@ -3,8 +3,7 @@
 
 import {CaptureError} from '../capture/capture-error.js';
 import {createContainerResolver} from '../capture/containers.js';
-import type {CaptureEvent} from '../capture/events.js';
-import {startTracer, type Tracer} from '../capture/tracer.js';
+import {startTracer, type EventSink, type Tracer} from '../capture/tracer.js';
 import {createHttpAssembler} from '../http/assembler.js';
 import type {Exchange} from '../http/exchange.js';
 import type {ExchangeSource, SourceHealth, SourceState} from './exchange-source.js';
@@ -52,11 +51,21 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 		}
 	};
 
-	const onEvents = (events: CaptureEvent[]): void => {
-		const exchanges = assembler.push(events);
-		if (exchanges.length > 0) {
-			sink?.(exchanges);
-		}
+	// Events go to the assembler as they are decoded: no array of a whole batch's events.
+	let completed: Exchange[] = [];
+	const onEvents: EventSink = {
+		begin() {
+			completed = [];
+			assembler.startBatch();
+		},
+		event(event) {
+			assembler.add(event, completed);
+		},
+		end() {
+			if (completed.length > 0) {
+				sink?.(completed);
+			}
+		},
 	};
 
 	const health = (): SourceHealth => {
