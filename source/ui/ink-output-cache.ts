@@ -1,43 +1,154 @@
-// Ink turns every line of every frame into styled characters (ANSI tokenizing
-// and a width per character) in a cache it throws away after each frame: with
-// a full-screen table that is most of a frame's time (about 17 ms at 120x40,
-// 200 ms at 300x100, measured by bench/ui.ts). A top-style view redraws mostly
-// the same lines (a key press moves the selection or re-sorts rows whose text
-// has not changed), so the cache is kept from frame to frame here, bounded.
+// Ink builds every frame as a grid of styled cells (one object per cell of
+// the terminal), then turns each grid row back into a string, comparing the
+// styles of every cell with its neighbour's: with a full-screen table that is
+// most of a frame's time at large sizes (at 300x100, 30,000 cells a frame).
+// A top-style view redraws mostly the same lines (a key press moves the
+// selection or re-sorts rows whose text has not changed), so here:
+//
+// - each screen row's string is kept, keyed by what was written to that row
+//   (position and text of each write, in order), and a row is only built
+//   again when that changes; a row is built by Ink's own code (its `get` on a
+//   one-row output holding just that row's writes), so it is exactly what
+//   Ink would have made of it;
+// - Ink's cache of styled characters per line, which it throws away after
+//   each frame, is kept from frame to frame (bounded), for the rows that are
+//   built.
 //
 // This reaches into Ink's internals (build/output.js, not part of its public
-// API): if they are not where this expects them, nothing is changed and Ink
-// simply works as it always does.
+// API): if they are not what this expects (or a frame holds anything this
+// does not know, such as a clipping box), Ink's own `get` runs, as it always
+// does.
 
 type Caches = {readonly styledChars: Map<string, unknown>; readonly widths: Map<string, number>; readonly blockWidths: Map<string, number>};
-type OutputInstance = {caches: Caches};
-type OutputClass = {prototype: {get: (this: OutputInstance) => unknown}};
+type Transformer = (line: string, index: number) => string;
+type Write = {readonly type: 'write'; readonly x: number; readonly y: number; readonly text: string; readonly transformers: readonly Transformer[]};
+type Operation = Write | {readonly type: string};
+type OutputInstance = {width: number; height: number; operations: Operation[]; caches: Caches};
+type Get = (this: OutputInstance) => {output: string; height: number};
+type OutputClass = {prototype: {get: Get}};
 
-/** Lines (and widths) kept before the cache starts over: a few screens' worth. */
+/** Lines (and widths) kept before the styled-character cache starts over: a few screens' worth. */
 const maxCachedLines = 4096;
+/** Screen rows kept before the row cache starts over. */
+const maxCachedRows = 4096;
 
-async function keepInkOutputCaches(): Promise<void> {
+export type InkOutputPatch = {
+	/** Ink's own `get`, unpatched (for tests comparing the two). */
+	readonly original: Get;
+	/** The replacement installed on Ink's Output class. */
+	readonly patched: Get;
+};
+
+const isWrite = (operation: Operation): operation is Write => operation.type === 'write';
+
+function makePatched(originalGet: Get): Get {
+	let kept: Caches | null = null;
+	const rowCache = new Map<string, string>();
+
+	const keepCaches = (output: OutputInstance): void => {
+		if (kept === null || kept.styledChars.size > maxCachedLines || kept.widths.size > 4 * maxCachedLines || kept.blockWidths.size > maxCachedLines) {
+			kept = output.caches;
+		}
+
+		output.caches = kept;
+	};
+
+	return function (this: OutputInstance) {
+		if (!(this.caches?.styledChars instanceof Map) || !Array.isArray(this.operations)) {
+			return originalGet.call(this);
+		}
+
+		keepCaches(this);
+		const {width, height, operations} = this;
+		if (!Number.isInteger(width) || !Number.isInteger(height) || height < 0) {
+			return originalGet.call(this);
+		}
+
+		// What each screen row receives, in order: [x, line after the transformers].
+		const rows: Array<Array<[number, string]> | undefined> = [];
+		for (const operation of operations) {
+			if (!isWrite(operation) || typeof operation.text !== 'string' || !Array.isArray(operation.transformers)) {
+				// Clipping (or anything else): Ink's own way.
+				return originalGet.call(this);
+			}
+
+			const {x, y, text, transformers} = operation;
+			let offsetY = 0;
+			for (const [index, original] of text.split('\n').entries()) {
+				const row = y + offsetY;
+				// As in Ink: a line below (or above) the output is skipped, and so are the ones after it.
+				if (!Number.isInteger(row) || row < 0 || row >= height) {
+					continue;
+				}
+
+				let line = original;
+				for (const transformer of transformers) {
+					line = transformer(line, index);
+				}
+
+				if (typeof line !== 'string' || line.includes('\n')) {
+					return originalGet.call(this);
+				}
+
+				(rows[row] ??= []).push([x, line]);
+				offsetY++;
+			}
+		}
+
+		const lines: string[] = [];
+		for (let row = 0; row < height; row++) {
+			const writes = rows[row];
+			if (writes === undefined) {
+				// A row of blank cells, trimmed.
+				lines.push('');
+				continue;
+			}
+
+			let key = String(width);
+			for (const [x, line] of writes) {
+				key += `\u0000${x}\u0000${line.length}\u0000${line}`;
+			}
+
+			let built = rowCache.get(key);
+			if (built === undefined) {
+				const one: OutputInstance = {
+					width,
+					height: 1,
+					operations: writes.map(([x, line]) => ({type: 'write', x, y: 0, text: line, transformers: []})),
+					caches: this.caches,
+				};
+				built = originalGet.call(one).output;
+				if (rowCache.size >= maxCachedRows) {
+					rowCache.clear();
+				}
+
+				rowCache.set(key, built);
+			}
+
+			lines.push(built);
+		}
+
+		return {output: lines.join('\n'), height};
+	};
+}
+
+async function patchInkOutput(): Promise<InkOutputPatch | null> {
 	try {
 		const module = (await import(new URL('output.js', import.meta.resolve('ink')).href)) as {default?: OutputClass};
 		const output = module.default;
 		const originalGet = output?.prototype.get;
 		if (typeof originalGet !== 'function') {
-			return;
+			return null;
 		}
-		let kept: Caches | null = null;
-		output!.prototype.get = function (this: OutputInstance) {
-			if (!(this.caches?.styledChars instanceof Map)) {
-				return originalGet.call(this);
-			}
-			if (kept === null || kept.styledChars.size > maxCachedLines || kept.widths.size > 4 * maxCachedLines) {
-				kept = this.caches;
-			}
-			this.caches = kept;
-			return originalGet.call(this);
-		};
+
+		const patched = makePatched(originalGet);
+		output!.prototype.get = patched;
+		return {original: originalGet, patched};
 	} catch {
 		// Another layout of Ink: leave it alone.
+		return null;
 	}
 }
 
-await keepInkOutputCaches();
+/** What was installed on Ink's Output class, or null when Ink is laid out otherwise (and left alone). */
+export const inkOutputPatch = await patchInkOutput();

@@ -1,0 +1,81 @@
+// The live view replaces Ink's Output.get with one that keeps each screen
+// row's string from frame to frame (source/ui/ink-output-cache.ts): whatever
+// is written, in whatever order, it must produce exactly what Ink's own get
+// does, frame after frame (with the caches kept in between).
+
+import test from 'ava';
+import {inkOutputPatch, type InkOutputPatch} from '../source/ui/ink-output-cache.js';
+import {seeded} from './helpers/seeded.js';
+
+type Transformer = (line: string, index: number) => string;
+type Output = {write: (x: number, y: number, text: string, options: {transformers: Transformer[]}) => void; clip: (clip: object) => void; unclip: () => void};
+type OutputClass = new (options: {width: number; height: number}) => Output;
+
+const {default: OutputClass} = (await import(new URL('output.js', import.meta.resolve('ink')).href)) as {default: OutputClass};
+
+const pieces = [
+	'plain', ' ', '/api/users/:id', '▁▂▃▅▇█', '…', '▼', '日本語', '😀', 'e\u0301', '\u001B[31mred\u001B[39m', '\u001B[1mbold\u001B[22m',
+	'\u001B[7m>\u001B[27m', '\u001B[2mdim\u001B[22m', 'x'.repeat(40), '',
+];
+const bold: Transformer = line => `\u001B[1m${line}\u001B[22m`;
+const numbered: Transformer = (line, index) => `${index}:${line}`;
+
+function randomFrame(next: () => number, width: number, height: number): Array<(output: Output) => void> {
+	const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+	const steps: Array<(output: Output) => void> = [];
+	const writes = Math.floor(next() * 2 * height);
+	for (let index = 0; index < writes; index++) {
+		const lines = Array.from({length: next() < 0.8 ? 1 : 1 + Math.floor(next() * 3)}, () =>
+			Array.from({length: 1 + Math.floor(next() * 5)}, () => pick(pieces)).join(''));
+		const x = next() < 0.6 ? 0 : Math.floor(next() * (width + 3));
+		const y = Math.floor(next() * (height + 2)) - 1;
+		const transformers = next() < 0.7 ? [] : next() < 0.5 ? [bold] : [numbered, bold];
+		steps.push(output => {
+			output.write(x, y, lines.join('\n'), {transformers});
+		});
+	}
+
+	return steps;
+}
+
+const framesOf = (steps: ReadonlyArray<(output: Output) => void>, width: number, height: number, get: InkOutputPatch['original']) => {
+	const output = new OutputClass({width, height});
+	for (const step of steps) {
+		step(output);
+	}
+
+	return get.call(output as unknown as ThisParameterType<InkOutputPatch['original']>);
+};
+
+test('the patch is installed on the Ink this project runs', t => {
+	t.not(inkOutputPatch, null);
+});
+
+test('each frame is exactly what Ink builds, frame after frame', t => {
+	const patch = inkOutputPatch!;
+	const next = seeded(7);
+	for (let frame = 0; frame < 400; frame++) {
+		const width = 1 + Math.floor(next() * 30);
+		const height = Math.floor(next() * 8);
+		const steps = randomFrame(next, width, height);
+		t.deepEqual(framesOf(steps, width, height, patch.patched), framesOf(steps, width, height, patch.original), `frame ${frame}`);
+		// The same frame again: now from the kept rows.
+		t.deepEqual(framesOf(steps, width, height, patch.patched), framesOf(steps, width, height, patch.original), `frame ${frame} again`);
+	}
+});
+
+test('a frame with a clipping box is left to Ink', t => {
+	const patch = inkOutputPatch!;
+	const steps = [
+		(output: Output) => {
+			output.clip({x1: 2, x2: 6, y1: 0, y2: 2});
+		},
+		(output: Output) => {
+			output.write(0, 0, 'abcdefghij\n\u001B[31m日本語日本語\u001B[39m\nhidden', {transformers: []});
+		},
+		(output: Output) => {
+			output.unclip();
+		},
+	];
+	t.deepEqual(framesOf(steps, 10, 3, patch.patched), framesOf(steps, 10, 3, patch.original));
+});
