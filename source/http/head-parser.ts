@@ -173,6 +173,43 @@ const trimmedValue = (buf: Buffer, from: number, to: number): string => {
 	return buf.toString('latin1', start, end);
 };
 
+// Hosts and targets repeat: the strings of the last ones seen, in slots chosen by a
+// hash of their bytes, are handed out again when the bytes match (which also spares
+// the aggregator rehashing a new string for its maps). Latin1 only, where a string's
+// char codes are its bytes; queries are never kept here.
+const internSlots = 1024;
+const maxInternedLength = 256;
+const interned: string[] = Array.from({length: internSlots}, () => '');
+
+const hashStep = (hash: number, byte: number): number => (Math.imul(hash, 31) + byte) | 0;
+
+const internedLatin1 = (buf: Buffer, from: number, to: number, hash: number): string => {
+	const length = to - from;
+	if (length > maxInternedLength) return buf.toString('latin1', from, to);
+	const slot = hash & (internSlots - 1);
+	const known = interned[slot]!;
+	if (known.length === length) {
+		let at = 0;
+		while (at < length && known.charCodeAt(at) === buf[from + at]) at++;
+		if (at === length) return known;
+	}
+
+	const value = buf.toString('latin1', from, to);
+	interned[slot] = value;
+	return value;
+};
+
+const hostValue = (buf: Buffer, from: number, to: number): string => {
+	let start = from;
+	let end = to;
+	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
+	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	if (end - start > maxHostLength) end = start + maxHostLength;
+	let hash = 0;
+	for (let at = start; at < end; at++) hash = hashStep(hash, buf[at]!);
+	return internedLatin1(buf, start, end, hash);
+};
+
 // The first line feed in buf[from..to), or -1. A plain loop: head lines are short,
 // and Buffer#indexOf costs more to call than it saves on them.
 const lineFeed = (buf: Buffer, from: number, to: number): number => {
@@ -257,7 +294,11 @@ const parseHeaderLines = (
 		for (; lf < end; lf++) {
 			const byte = buf[lf]!;
 			if (byte === LF) break;
-			if (byte === COLON && colon < 0) colon = lf;
+			if (byte === COLON) {
+				colon = lf;
+				for (lf++; lf < end && buf[lf] !== LF; lf++);
+				break;
+			}
 		}
 
 		if (lf === end) return end - start > maxHeadBytes ? tooLarge : -1;
@@ -273,7 +314,7 @@ const parseHeaderLines = (
 			if (before === SP || before === HT) return badHeaderLine;
 			const nameLength = colon - pos;
 			if (nameLength === 4 && nameMatches(buf, pos, hostName)) {
-				if (fields.host === null) fields.host = trimmedValue(buf, colon + 1, lineEnd).slice(0, maxHostLength);
+				if (fields.host === null) fields.host = hostValue(buf, colon + 1, lineEnd);
 			} else if (nameLength === 14 && nameMatches(buf, pos, contentLengthName)) {
 				const length = contentLengthAt(buf, colon + 1, lineEnd);
 				if (length < 0 || (fields.contentLength !== null && fields.contentLength !== length)) return badContentLength;
@@ -379,14 +420,22 @@ const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncate
 	if (!isDigit(buf[versionAt + 7])) return badRequestLine;
 	const targetEnd = versionAt - 1;
 	let highBit = false;
+	let query = false;
+	let hash = 0;
 	for (let at = methodEnd + 1; at < targetEnd; at++) {
 		const byte = buf[at]!;
 		if (byte <= SP || byte === 0x7f) return badTarget;
 		if (byte >= 0x80) highBit = true;
+		else if (byte === 0x3f) query = true;
+		hash = hashStep(hash, byte);
 	}
 
 	// Raw UTF-8 in a target (sent by some clients instead of %-escapes) reads better decoded.
-	const target = buf.toString(highBit ? 'utf8' : 'latin1', methodEnd + 1, targetEnd);
+	const target = highBit
+		? buf.toString('utf8', methodEnd + 1, targetEnd)
+		: query
+			? buf.toString('latin1', methodEnd + 1, targetEnd)
+			: internedLatin1(buf, methodEnd + 1, targetEnd, hash);
 	const head = newRequestHead(versionString(buf[versionAt + 7]!), methodName(buf, start, methodEnd), target);
 	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
 };
