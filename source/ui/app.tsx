@@ -87,11 +87,11 @@ export function App(props: AppProps) {
 
 	let body;
 	if (state.mode.kind === 'help') {
-		body = <LinesBlock lines={helpLines(size.columns, bodyHeight)} color={color} />;
+		body = <LinesBlock lines={helpLines(size.columns, bodyHeight)} color={color} width={size.columns} />;
 	} else if (state.mode.kind === 'detail') {
 		body = detail
-			? <LinesBlock lines={detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery)} color={color} />
-			: <LinesBlock lines={[[{text: 'This row is gone (reset, expired or filtered out). Esc goes back.', tone: 'dim'}]]} color={color} />;
+			? <LinesBlock lines={detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery)} color={color} width={size.columns} />
+			: <LinesBlock lines={[[{text: 'This row is gone (reset, expired or filtered out). Esc goes back.', tone: 'dim'}]]} color={color} width={size.columns} />;
 	} else {
 		body = (
 			<Table
@@ -102,6 +102,7 @@ export function App(props: AppProps) {
 				scrollTop={scrollTop}
 				pageSize={pageSize}
 				color={color}
+				width={size.columns}
 				emptyText={emptyText(state.view, source.state(), snapshot)}
 			/>
 		);
@@ -119,6 +120,7 @@ export function App(props: AppProps) {
 				snapshot={snapshot}
 				view={state.view}
 				color={color}
+				width={size.columns}
 			/>
 			<Box flexDirection="column" height={bodyHeight}>
 				{body}

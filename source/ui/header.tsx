@@ -20,6 +20,8 @@ type Props = {
 	readonly snapshot: Snapshot;
 	readonly view: ViewOptions;
 	readonly color: boolean;
+	/** The terminal's width. */
+	readonly width: number;
 };
 
 const stateLabels: Readonly<Record<SourceState, {readonly text: string; readonly tone: Tone}>> = {
@@ -108,10 +110,10 @@ function viewLine({view}: Props): Segment[] {
 export function Header(props: Props) {
 	return (
 		<Box flexDirection="column" flexShrink={0}>
-			<SegmentsLine segments={titleLine(props)} color={props.color} />
-			<SegmentsLine segments={totalsLine(props)} color={props.color} />
-			<SegmentsLine segments={captureLine(props)} color={props.color} />
-			<SegmentsLine segments={viewLine(props)} color={props.color} />
+			<SegmentsLine segments={titleLine(props)} color={props.color} width={props.width} />
+			<SegmentsLine segments={totalsLine(props)} color={props.color} width={props.width} />
+			<SegmentsLine segments={captureLine(props)} color={props.color} width={props.width} />
+			<SegmentsLine segments={viewLine(props)} color={props.color} width={props.width} />
 		</Box>
 	);
 }

@@ -14,10 +14,13 @@
 //   each frame, is kept from frame to frame (bounded), for the rows that are
 //   built.
 //
+// The same module also lends out Ink's own measure of a line's width (its
+// string-width), for segments-line.tsx.
+//
 // This reaches into Ink's internals (build/output.js, not part of its public
 // API): if they are not what this expects (or a frame holds anything this
 // does not know, such as a clipping box), Ink's own `get` runs, as it always
-// does.
+// does, and no width is lent out.
 
 type Caches = {readonly styledChars: Map<string, unknown>; readonly widths: Map<string, number>; readonly blockWidths: Map<string, number>};
 type Transformer = (line: string, index: number) => string;
@@ -25,7 +28,10 @@ type Write = {readonly type: 'write'; readonly x: number; readonly y: number; re
 type Operation = Write | {readonly type: string};
 type OutputInstance = {width: number; height: number; operations: Operation[]; caches: Caches};
 type Get = (this: OutputInstance) => {output: string; height: number};
-type OutputClass = {prototype: {get: Get}};
+type OutputClass = {
+	new (options: {width: number; height: number}): {caches?: {readonly widths?: Map<string, number>; getStringWidth?: (text: string) => number}};
+	prototype: {get: Get};
+};
 
 /** Lines (and widths) kept before the styled-character cache starts over: a few screens' worth. */
 const maxCachedLines = 4096;
@@ -132,23 +138,58 @@ function makePatched(originalGet: Get): Get {
 	};
 }
 
-async function patchInkOutput(): Promise<InkOutputPatch | null> {
+/** Ink's own width of a line (the string-width it measures and places text with), through a bounded cache. */
+function makeStringWidth(output: OutputClass): ((text: string) => number) | null {
 	try {
-		const module = (await import(new URL('output.js', import.meta.resolve('ink')).href)) as {default?: OutputClass};
-		const output = module.default;
-		const originalGet = output?.prototype.get;
-		if (typeof originalGet !== 'function') {
-			return null;
+		return makeStringWidthOrThrow(output);
+	} catch {
+		return null;
+	}
+}
+
+function makeStringWidthOrThrow(output: OutputClass): ((text: string) => number) | null {
+	const fresh = () => new output({width: 0, height: 0}).caches;
+	let caches = fresh();
+	if (typeof caches?.getStringWidth !== 'function' || !(caches.widths instanceof Map)) {
+		return null;
+	}
+
+	const measure = (text: string): number => {
+		if ((caches?.widths?.size ?? 0) > 4 * maxCachedLines) {
+			caches = fresh();
 		}
 
-		const patched = makePatched(originalGet);
-		output!.prototype.get = patched;
-		return {original: originalGet, patched};
+		return caches?.getStringWidth?.(text) ?? Number.NaN;
+	};
+
+	return measure('ab') === 2 && measure('日本') === 4 && measure('\u001B[1mab\u001B[22m') === 2 ? measure : null;
+}
+
+async function loadInkOutput(): Promise<OutputClass | null> {
+	try {
+		const module = (await import(new URL('output.js', import.meta.resolve('ink')).href)) as {default?: OutputClass};
+		return typeof module.default?.prototype.get === 'function' ? module.default : null;
 	} catch {
 		// Another layout of Ink: leave it alone.
 		return null;
 	}
 }
 
+function patchInkOutput(output: OutputClass | null): InkOutputPatch | null {
+	const originalGet = output?.prototype.get;
+	if (!output || typeof originalGet !== 'function') {
+		return null;
+	}
+
+	const patched = makePatched(originalGet);
+	output.prototype.get = patched;
+	return {original: originalGet, patched};
+}
+
+const inkOutput = await loadInkOutput();
+
 /** What was installed on Ink's Output class, or null when Ink is laid out otherwise (and left alone). */
-export const inkOutputPatch = await patchInkOutput();
+export const inkOutputPatch = patchInkOutput(inkOutput);
+
+/** Cells Ink takes a line to be wide (its string-width), or null when that is out of reach. */
+export const inkStringWidth = inkOutput ? makeStringWidth(inkOutput) : null;

@@ -1,10 +1,28 @@
 // One terminal line made of toned segments. Without colour, tones fall back
 // to bold (bad) and dim, so errors still stand out on a monochrome terminal.
+//
+// Ink measures the text of every <Text> in every frame (string-width, which
+// splits a line into graphemes with Intl.Segmenter as soon as it holds one
+// non-ASCII character, such as a sparkline's blocks, and strips colour codes
+// first): at 300x100 that was most of a frame. So a line that fits the
+// terminal reaches Ink as plain ASCII of the same width, inside a
+// <Transform> that puts the real, coloured line in its place once Ink writes
+// the frame, after measuring and laying it out. The coloured line is made
+// with chalk (Ink's own) in the order Ink's nested <Text> elements would make
+// it, so the frame is the same. A line that might not fit, that holds control
+// characters (Ink would strip escape sequences from it) or when a screen
+// reader is on, takes the ordinary way: one <Text> per segment.
+//
+// Lines are memoised by their content: an unchanged line is not rendered
+// again (a key press that moves the selection redraws two table lines).
 
-import {Text} from 'ink';
+import chalk from 'chalk';
+import {Text, Transform, useIsScreenReaderEnabled} from 'ink';
+import {memo} from 'react';
+import {inkStringWidth} from './ink-output-cache.js';
 import type {Segment, Tone} from './table-line.js';
 
-type ToneStyle = {readonly color?: string; readonly dimColor?: boolean; readonly bold?: boolean};
+type ToneStyle = {readonly color?: 'yellow' | 'red' | 'green'; readonly dimColor?: boolean; readonly bold?: boolean};
 
 const coloured: Readonly<Record<Tone, ToneStyle>> = {
 	plain: {},
@@ -27,11 +45,78 @@ export const toneStyle = (tone: Tone, color: boolean): ToneStyle => (color ? col
 type Props = {
 	readonly segments: readonly Segment[];
 	readonly color: boolean;
+	/** Cells the line may take: the terminal's width. */
+	readonly width: number;
 	readonly inverse?: boolean;
 	readonly bold?: boolean;
 };
 
-export function SegmentsLine({segments, color, inverse, bold}: Props) {
+/** The line as Ink's <Text> elements style it: each segment (dim, colour, bold, as Text applies them), then the whole line (bold, inverse). */
+export function styledLine(segments: readonly Segment[], color: boolean, inverse = false, bold = false): string {
+	let line = '';
+	for (const segment of segments) {
+		const style = toneStyle(segment.tone, color);
+		let text = segment.text;
+		if (style.dimColor) {
+			text = chalk.dim(text);
+		}
+
+		if (style.color) {
+			text = chalk[style.color](text);
+		}
+
+		if (style.bold) {
+			text = chalk.bold(text);
+		}
+
+		line += text;
+	}
+
+	if (bold) {
+		line = chalk.bold(line);
+	}
+
+	if (inverse) {
+		line = chalk.inverse(line);
+	}
+
+	return line;
+}
+
+const printableAscii = /^[\x20-\x7e]*$/;
+// Characters the view itself draws (sparkline blocks, ellipsis, sort arrows,
+// µs, key hints), each one cell wide for Ink's string-width too (a test checks).
+export const narrowSymbols = '\u00b5\u2026\u2191\u2193\u2264\u232b\u23ce\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588\u25b2\u25bc';
+const narrowText = new RegExp(`^[\\x20-\\x7e${narrowSymbols}]*$`, 'u');
+const controls = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Plain ASCII as wide as `text` is for Ink, or null when it might not fit in `width` cells (or is not plain text). */
+export function placeholderFor(text: string, width: number): string | null {
+	if (printableAscii.test(text)) {
+		return text.length <= width ? text : null;
+	}
+
+	if (controls.test(text)) {
+		return null;
+	}
+
+	const cells = narrowText.test(text) ? [...text].length : inkStringWidth?.(text);
+	if (cells === undefined || !Number.isInteger(cells) || cells > width) {
+		return null;
+	}
+
+	return text.replace(/[^\x20-\x7e]/gu, '?').padEnd(cells, '?').slice(0, cells);
+}
+
+function SegmentsLineView({segments, color, width, inverse, bold}: Props) {
+	const screenReader = useIsScreenReaderEnabled();
+	const placeholder = screenReader ? null : placeholderFor(segments.map(segment => segment.text).join(''), width);
+	if (placeholder !== null) {
+		const line = styledLine(segments, color, inverse, bold);
+		// Ink hands the transform the line it measured; anything else (never expected) is left as it is.
+		return <Transform transform={text => (text === placeholder ? line : text)}>{placeholder}</Transform>;
+	}
+
 	return (
 		<Text wrap="truncate" inverse={inverse} bold={bold}>
 			{segments.map((segment, index) => (
@@ -43,3 +128,16 @@ export function SegmentsLine({segments, color, inverse, bold}: Props) {
 		</Text>
 	);
 }
+
+const sameSegments = (a: readonly Segment[], b: readonly Segment[]): boolean =>
+	a === b || (a.length === b.length && a.every((segment, index) => segment.text === b[index]?.text && segment.tone === b[index]?.tone));
+
+export const SegmentsLine = memo(
+	SegmentsLineView,
+	(previous, next) =>
+		previous.color === next.color
+		&& previous.width === next.width
+		&& previous.inverse === next.inverse
+		&& previous.bold === next.bold
+		&& sameSegments(previous.segments, next.segments),
+);

@@ -15,16 +15,16 @@ type Props = {
 	readonly scrollTop: number;
 	readonly pageSize: number;
 	readonly color: boolean;
+	/** The terminal's width. */
+	readonly width: number;
 	readonly emptyText: string;
 };
 
-export function Table({rows, layout, sort, selected, scrollTop, pageSize, color, emptyText}: Props) {
+export function Table({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: Props) {
 	const visible = rows.slice(scrollTop, scrollTop + pageSize);
 	return (
 		<Box flexDirection="column" flexShrink={0}>
-			<Text wrap="truncate" inverse bold>
-				{headerText(layout, sort)}
-			</Text>
+			<SegmentsLine segments={[{text: headerText(layout, sort), tone: 'plain'}]} color={color} width={width} inverse bold />
 			{visible.length === 0 ? (
 				<Text wrap="truncate" dimColor>
 					{` ${emptyText}`}
@@ -32,7 +32,7 @@ export function Table({rows, layout, sort, selected, scrollTop, pageSize, color,
 			) : (
 				visible.map((row, offset) => {
 					const isSelected = scrollTop + offset === selected;
-					return <SegmentsLine key={row.key} segments={rowSegments(row, layout, isSelected)} color={color} inverse={isSelected} />;
+					return <SegmentsLine key={row.key} segments={rowSegments(row, layout, isSelected)} color={color} width={width} inverse={isSelected} />;
 				})
 			)}
 		</Box>
