@@ -12,7 +12,8 @@ const {default: chalk} = await import('chalk');
 chalk.level = 1;
 const {render} = await import('ink-testing-library');
 const {Box, Text} = await import('ink');
-const {SegmentsLine, narrowSymbols, placeholderFor, toneStyle} = await import('../source/ui/segments-line.js');
+const {SegmentsLine, placeholderFor, toneStyle} = await import('../source/ui/segments-line.js');
+const {codePointWidth, narrowSymbols} = await import('../source/ui/text-width.js');
 const {inkStringWidth} = await import('../source/ui/ink-output-cache.js');
 
 type LineProps = {readonly segments: readonly Segment[]; readonly color: boolean; readonly inverse?: boolean; readonly bold?: boolean};
@@ -86,6 +87,8 @@ test('the placeholder is printable ASCII as wide as the text is for Ink', t => {
 	t.not(inkStringWidth, null);
 	for (const symbol of narrowSymbols) {
 		t.is(inkStringWidth?.(symbol), 1, symbol);
+		t.is(codePointWidth(symbol), 1, symbol);
+		t.is(symbol.length, 1, symbol);
 	}
 });
 

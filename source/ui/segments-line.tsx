@@ -20,6 +20,7 @@ import chalk from 'chalk';
 import {Text, Transform, useIsScreenReaderEnabled} from 'ink';
 import {memo} from 'react';
 import {inkStringWidth} from './ink-output-cache.js';
+import {narrowText} from './text-width.js';
 import type {Segment, Tone} from './table-line.js';
 
 type ToneStyle = {readonly color?: 'yellow' | 'red' | 'green'; readonly dimColor?: boolean; readonly bold?: boolean};
@@ -84,10 +85,6 @@ export function styledLine(segments: readonly Segment[], color: boolean, inverse
 }
 
 const printableAscii = /^[\x20-\x7e]*$/;
-// Characters the view itself draws (sparkline blocks, ellipsis, sort arrows,
-// µs, key hints), each one cell wide for Ink's string-width too (a test checks).
-export const narrowSymbols = '\u00b5\u2026\u2191\u2193\u2264\u232b\u23ce\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588\u25b2\u25bc';
-const narrowText = new RegExp(`^[\\x20-\\x7e${narrowSymbols}]*$`, 'u');
 const controls = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Plain ASCII as wide as `text` is for Ink, or null when it might not fit in `width` cells (or is not plain text). */
@@ -100,7 +97,8 @@ export function placeholderFor(text: string, width: number): string | null {
 		return null;
 	}
 
-	const cells = narrowText.test(text) ? [...text].length : inkStringWidth?.(text);
+	// The symbols the view draws are one cell for Ink's string-width too (a test checks).
+	const cells = narrowText.test(text) ? text.length : inkStringWidth?.(text);
 	if (cells === undefined || !Number.isInteger(cells) || cells > width) {
 		return null;
 	}

@@ -2,7 +2,11 @@
 // fixed number of cells. Table cells are laid out by these functions, so a
 // route never pushes the next column sideways.
 
-const plainAscii = /^[\x20-\x7e]*$/;
+// Printable ASCII and the symbols the view draws itself (sparkline blocks,
+// ellipsis, sort arrows, µs, key hints): one cell per UTF-16 unit, no
+// lookup needed (a test checks each symbol against codePointWidth and Ink).
+export const narrowSymbols = '\u00b5\u2026\u2191\u2193\u2264\u232b\u23ce\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588\u25b2\u25bc';
+export const narrowText = new RegExp(`^[\\x20-\\x7e${narrowSymbols}]*$`);
 const zeroWidth = /^(?:\p{M}|[\u200B-\u200F]|[\uFE00-\uFE0F])$/u;
 const pictographic = /^\p{Extended_Pictographic}$/u;
 
@@ -51,7 +55,7 @@ export function codePointWidth(character: string): number {
 
 /** Cells `text` takes on a terminal. */
 export function cellWidth(text: string): number {
-	if (plainAscii.test(text)) {
+	if (narrowText.test(text)) {
 		return text.length;
 	}
 
@@ -65,7 +69,7 @@ export function cellWidth(text: string): number {
 
 /** The longest prefix of `text` that fits in `width` cells. */
 function takeStart(text: string, width: number): string {
-	if (plainAscii.test(text)) {
+	if (narrowText.test(text)) {
 		return text.slice(0, width);
 	}
 
@@ -86,7 +90,7 @@ function takeStart(text: string, width: number): string {
 
 /** The longest suffix of `text` that fits in `width` cells. */
 function takeEnd(text: string, width: number): string {
-	if (plainAscii.test(text)) {
+	if (narrowText.test(text)) {
 		return width <= 0 ? '' : text.slice(-width);
 	}
 
