@@ -1,8 +1,9 @@
+import {readdirSync} from 'node:fs';
 import test from 'ava';
 import type {CaptureEvent, DataEvent, Direction} from '../source/capture/events.js';
 import {createHttpAssembler, type HttpAssemblerOptions} from '../source/http/assembler.js';
 import type {Exchange} from '../source/http/exchange.js';
-import {dataEvents, join, kernelView, loadFixture, recut} from './fixtures/http/load.js';
+import {dataEvents, join, kernelView, loadFixture, recut, truncateTo} from './fixtures/http/load.js';
 
 const toMs = (ns: number): number => ns / 1e6;
 
@@ -479,4 +480,30 @@ test('resolveContainer is asked once per connection and named in its exchanges',
 	});
 	t.is(asked.length, 2); // two connections
 	t.true(exchanges.every((exchange) => exchange.container === 'web-1'));
+});
+
+// What the streaming decoder hands over: each event's bytes inside a larger buffer
+// (here between other bytes that look like HTTP, to catch reads past the end), and no data view.
+const inBatch = (events: readonly CaptureEvent[]): CaptureEvent[] => {
+	const before = Buffer.from('HTTP/1.1 200 OK\r\n');
+	const after = Buffer.from('\r\n\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n');
+	return events.map((event) => {
+		if (event.kind !== 'data') return event;
+		const batch = Buffer.concat([before, event.data, after]);
+		return {...event, data: new Uint8Array(0), batch, batchOffset: before.length, captured: event.data.length};
+	});
+};
+
+test('bytes read in place from a batch give the same exchanges and counters as data views', (t) => {
+	const names = readdirSync(new URL('fixtures/http/', import.meta.url)).filter((name) => name.endsWith('.ndjson'));
+	t.true(names.length > 10);
+	for (const name of names) {
+		const events = fixture(name.replace(/\.ndjson$/, ''));
+		for (const variant of [events, truncateTo(events, 100), truncateTo(events)]) {
+			const plain = assemble(variant);
+			const batched = assemble(inBatch(variant));
+			t.deepEqual(batched.exchanges, plain.exchanges, name);
+			t.deepEqual(batched.counters, plain.counters, name);
+		}
+	}
 });

@@ -1,7 +1,7 @@
 // Decodes the addon's batches of raw records (layout: bpf/httptop.h) into typed
 // capture events. Offsets mirror struct httptop_record byte for byte.
 
-import type {CaptureEvent, CloseEvent, ConnectionOrigin, DataEvent, Endpoint} from './events.js';
+import type {CaptureEvent, CloseEvent, ConnectionOrigin, DataEvent, Direction, Endpoint} from './events.js';
 
 export const recordHeaderBytes = 104;
 
@@ -14,7 +14,7 @@ const origins: readonly ConnectionOrigin[] = ['unknown', 'accepted', 'connected'
 
 const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
 
-function address(bytes: Uint8Array, at: number, family: number): string {
+function address(bytes: Buffer, at: number, family: number): string {
 	if (family === afInet) {
 		return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
 	}
@@ -56,7 +56,7 @@ function compressIpv6(groups: string[]): string {
 	return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }
 
-function comm(bytes: Uint8Array, at: number): string {
+function comm(bytes: Buffer, at: number): string {
 	let end = at;
 	while (end < at + 16 && bytes[end] !== 0) {
 		end++;
@@ -84,6 +84,7 @@ export type Decoder = {
 };
 
 const noEndpoint: Endpoint = {address: '', port: 0};
+const noBytes = Buffer.alloc(0);
 
 const newDataEvent = (): Mutable<DataEvent> => ({
 	kind: 'data',
@@ -103,6 +104,32 @@ const newDataEvent = (): Mutable<DataEvent> => ({
 	data: new Uint8Array(0),
 });
 
+// The streaming decoder's data event: its bytes are read in place from the batch;
+// `data`, a view of them, is made only when asked for.
+class BatchDataEvent implements DataEvent {
+	readonly kind = 'data';
+	connId = 0;
+	pid = 0;
+	tid = 0;
+	fd = 0;
+	comm = '';
+	origin: ConnectionOrigin = 'unknown';
+	direction: Direction = 'egress';
+	syscall = '';
+	local: Endpoint = noEndpoint;
+	remote: Endpoint = noEndpoint;
+	tsEnterNs = 0;
+	tsExitNs = 0;
+	bytes = 0;
+	batch: Buffer = noBytes;
+	batchOffset = 0;
+	captured = 0;
+
+	get data(): Uint8Array {
+		return this.batch.subarray(this.batchOffset, this.batchOffset + this.captured);
+	}
+}
+
 const newCloseEvent = (): Mutable<CloseEvent> => ({kind: 'close', connId: 0, pid: 0, tid: 0, fd: 0, tsNs: 0});
 
 export function createDecoder(): Decoder {
@@ -111,11 +138,11 @@ export function createDecoder(): Decoder {
 
 	// The event of the record at `record` (its length checked), in the reused objects when given; null: malformed.
 	function read(
-		batch: Uint8Array,
+		batch: Buffer,
 		view: DataView,
 		record: number,
 		length: number,
-		reusedData: Mutable<DataEvent> | null,
+		reusedData: BatchDataEvent | null,
 		reusedClose: Mutable<CloseEvent> | null,
 	): CaptureEvent | null {
 		const kind = batch[record]!;
@@ -151,7 +178,7 @@ export function createDecoder(): Decoder {
 		}
 
 		const captured = Math.min(view.getUint32(record + 52, true), length - recordHeaderBytes);
-		const data = reusedData ?? newDataEvent();
+		const data: Mutable<DataEvent> = reusedData ?? newDataEvent();
 		data.connId = connId;
 		data.pid = pid;
 		data.tid = tid;
@@ -165,15 +192,23 @@ export function createDecoder(): Decoder {
 		data.tsEnterNs = u64(view, record + 32);
 		data.tsExitNs = u64(view, record + 40);
 		data.bytes = view.getUint32(record + 48, true);
-		data.data = batch.subarray(record + recordHeaderBytes, record + recordHeaderBytes + captured);
+		if (reusedData === null) {
+			data.data = batch.subarray(record + recordHeaderBytes, record + recordHeaderBytes + captured);
+		} else {
+			reusedData.batch = batch;
+			reusedData.batchOffset = record + recordHeaderBytes;
+			reusedData.captured = captured;
+		}
+
 		return data;
 	}
 
-	const reusedData = newDataEvent();
+	const reusedData = new BatchDataEvent();
 	const reusedClose = newCloseEvent();
 
 	// Every well-formed record to `visit`, in reused event objects or (reuse false) in new ones.
-	function scan(batch: Uint8Array, reuse: boolean, visit: (event: CaptureEvent) => void): number {
+	function scan(bytes: Uint8Array, reuse: boolean, visit: (event: CaptureEvent) => void): number {
+		const batch = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 		const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
 		let count = 0;
 		let at = 0;
@@ -194,6 +229,7 @@ export function createDecoder(): Decoder {
 			visit(event);
 		}
 
+		reusedData.batch = noBytes; // the batch is not held on to after its events
 		// Bound the cache: closes normally prune it; a flood of unclosed connections must not grow it forever.
 		if (endpoints.size > 100_000) {
 			endpoints.clear();

@@ -27,6 +27,14 @@ export type DataEvent = {
 	readonly tsExitNs: number; // CLOCK_MONOTONIC nanoseconds at syscall exit
 	readonly bytes: number; // what the syscall really moved: always exact
 	readonly data: Uint8Array; // the first `data.length` <= bytes of them
+	/**
+	 * Set by the streaming decoder: the captured bytes are also
+	 * batch[batchOffset, batchOffset + captured), to be read in place without
+	 * making `data` (a view per record costs more than the rest of its decoding).
+	 */
+	readonly batch?: Buffer;
+	readonly batchOffset?: number;
+	readonly captured?: number;
 };
 
 export type CloseEvent = {

@@ -60,11 +60,10 @@ const hexValue = (byte: number): number => {
 };
 
 /**
- * Parses `size[;extensions] CRLF` at `buf[start..]`. The size is at most 13
+ * Parses `size[;extensions] CRLF` at `buf[start..end]`. The size is at most 13
  * hex digits (2^52), which keeps it an exact JavaScript number.
  */
-export const parseChunkSizeLine = (buf: Buffer, start: number): ChunkSizeLine => {
-	const end = buf.length;
+export const parseChunkSizeLine = (buf: Buffer, start: number, end = buf.length): ChunkSizeLine => {
 	let at = start;
 	let size = 0;
 	while (at < end) {
@@ -80,8 +79,9 @@ export const parseChunkSizeLine = (buf: Buffer, start: number): ChunkSizeLine =>
 	const next = buf[at]!;
 	// After the digits: whitespace, ';' extensions, or the line end.
 	if (next !== 0x0d && next !== 0x0a && next !== 0x3b && next !== 0x20 && next !== 0x09) return badLine;
-	const lf = buf.indexOf(0x0a, at);
-	if (lf < 0) return end - start > maxChunkLineBytes ? badLine : moreLine;
+	let lf = at;
+	while (lf < end && buf[lf] !== 0x0a) lf++;
+	if (lf === end) return end - start > maxChunkLineBytes ? badLine : moreLine;
 	if (lf + 1 - start > maxChunkLineBytes) return badLine;
 	return {status: 'ok', size, consumed: lf + 1 - start};
 };
@@ -91,12 +91,13 @@ export type TrailerSection = {readonly status: 'more'} | {readonly status: 'inva
 const moreTrailers: TrailerSection = {status: 'more'};
 const badTrailers: TrailerSection = {status: 'invalid'};
 
-/** Parses the trailer lines after the last chunk, up to and including the empty line. */
-export const parseTrailerSection = (buf: Buffer, start: number, maxBytes: number): TrailerSection => {
+/** Parses the trailer lines after the last chunk at `buf[start..end]`, up to and including the empty line. */
+export const parseTrailerSection = (buf: Buffer, start: number, maxBytes: number, end = buf.length): TrailerSection => {
 	let pos = start;
 	for (;;) {
-		const lf = buf.indexOf(0x0a, pos);
-		if (lf < 0) return buf.length - start > maxBytes ? badTrailers : moreTrailers;
+		let lf = pos;
+		while (lf < end && buf[lf] !== 0x0a) lf++;
+		if (lf === end) return end - start > maxBytes ? badTrailers : moreTrailers;
 		if (lf + 1 - start > maxBytes) return badTrailers;
 		const lineEnd = lf > pos && buf[lf - 1] === 0x0d ? lf - 1 : lf;
 		if (lineEnd === pos) return {status: 'ok', consumed: lf + 1 - start};

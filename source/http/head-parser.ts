@@ -106,8 +106,7 @@ const nameMatches = (buf: Buffer, at: number, name: readonly number[]): boolean 
  * begin one at all: the resynchronisation test after a loss. The start line
  * is checked whole when its end was captured, else by its first bytes.
  */
-export const messageStartKind = (buf: Buffer, start: number): MessageKind | null => {
-	const end = buf.length;
+export const messageStartKind = (buf: Buffer, start: number, end = buf.length): MessageKind | null => {
 	if (end - start >= 9 && buf[start] === 0x48 && buf[start + 1] === 0x54) {
 		const checked = Math.min(end - start, 13);
 		for (let offset = 2; offset < checked; offset++) {
@@ -122,7 +121,7 @@ export const messageStartKind = (buf: Buffer, start: number): MessageKind | null
 	if (at === start || at >= end - 1 || buf[at] !== SP) return null;
 	const targetByte = buf[at + 1]!;
 	if (targetByte <= SP || targetByte === 0x7f) return null;
-	const lf = buf.indexOf(LF, at);
+	const lf = lineFeed(buf, at, end);
 	if (lf < 0) return 'request';
 	const lineEnd = lf > at && buf[lf - 1] === CR ? lf - 1 : lf;
 	return lineEnd - at > 10 && buf[lineEnd - 9] === SP && buf[lineEnd - 8] === 0x48 && buf[lineEnd - 4] === 0x2f ? 'request' : null;
@@ -280,11 +279,11 @@ const applyTransferEncoding = (fields: MutableHead, value: string): void => {
 const parseHeaderLines = (
 	buf: Buffer,
 	start: number,
+	end: number,
 	firstLineEnd: number,
 	fields: MutableHead,
 	maxHeadBytes: number,
 ): number | HeadParseResult => {
-	const end = buf.length;
 	let pos = firstLineEnd;
 	for (;;) {
 		if (pos >= end) return -1;
@@ -342,13 +341,14 @@ const finishHead = (
 	head: Head,
 	buf: Buffer,
 	start: number,
+	end: number,
 	afterStartLine: number,
 	maxHeadBytes: number,
 	truncated: boolean,
 ): HeadParseResult => {
 	// The head object is built here, so filling it in place is safe.
 	const fields = head as MutableHead;
-	const headEnd = parseHeaderLines(buf, start, afterStartLine, fields, maxHeadBytes);
+	const headEnd = parseHeaderLines(buf, start, end, afterStartLine, fields, maxHeadBytes);
 	if (typeof headEnd !== 'number') return headEnd;
 	if (headEnd >= 0) {
 		fields.headBytes = headEnd - start;
@@ -358,7 +358,7 @@ const finishHead = (
 	if (!truncated) return needMore;
 	// The capture ends inside this head: keep what the complete lines said.
 	fields.complete = false;
-	fields.headBytes = buf.length - start;
+	fields.headBytes = end - start;
 	return {status: 'ok', head};
 };
 
@@ -373,23 +373,22 @@ const statusLineByteOk = (offset: number, byte: number): boolean => {
 	return isDigit(byte);
 };
 
-const parseResponse = (buf: Buffer, start: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
-	const checked = Math.min(buf.length - start, 13);
+const parseResponse = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
+	const checked = Math.min(end - start, 13);
 	for (let offset = 0; offset < checked; offset++) {
 		if (!statusLineByteOk(offset, buf[start + offset]!)) return badStatusLine;
 	}
 
 	if (checked < 13) return needMore;
-	const lf = lineFeed(buf, start + 12, buf.length);
-	if (lf < 0) return buf.length - start > maxHeadBytes ? tooLarge : needMore;
+	const lf = lineFeed(buf, start + 12, end);
+	if (lf < 0) return end - start > maxHeadBytes ? tooLarge : needMore;
 	const status = (buf[start + 9]! - 0x30) * 100 + (buf[start + 10]! - 0x30) * 10 + (buf[start + 11]! - 0x30);
 	if (status < 100) return badStatusLine;
 	const head = newResponseHead(versionString(buf[start + 7]!), status);
-	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
+	return finishHead(head, buf, start, end, lf + 1, maxHeadBytes, truncated);
 };
 
-const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
-	const end = buf.length;
+const parseRequest = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
 	let methodEnd = start;
 	while (methodEnd < end && isMethodByte(buf[methodEnd]!)) {
 		methodEnd++;
@@ -437,11 +436,11 @@ const parseRequest = (buf: Buffer, start: number, maxHeadBytes: number, truncate
 			? buf.toString('latin1', methodEnd + 1, targetEnd)
 			: internedLatin1(buf, methodEnd + 1, targetEnd, hash);
 	const head = newRequestHead(versionString(buf[versionAt + 7]!), methodName(buf, start, methodEnd), target);
-	return finishHead(head, buf, start, lf + 1, maxHeadBytes, truncated);
+	return finishHead(head, buf, start, end, lf + 1, maxHeadBytes, truncated);
 };
 
 /**
- * Parses the head of one message at `buf[start..]`.
+ * Parses the head of one message at `buf[start..end]` (end: the buffer's end unless given).
  *
  * expect: the kind this direction of the connection carries, or null when not
  * yet known. truncated: the bytes end where the capture ended, not where the
@@ -454,8 +453,9 @@ export const parseHead = (
 	expect: MessageKind | null,
 	maxHeadBytes = defaultMaxHeadBytes,
 	truncated = false,
+	end = buf.length,
 ): HeadParseResult => {
-	const available = buf.length - start;
+	const available = end - start;
 	if (available <= 0) return needMore;
 	let response = true;
 	for (let i = 0; i < httpSlash.length && i < available; i++) {
@@ -466,7 +466,7 @@ export const parseHead = (
 	}
 
 	if (response && available < httpSlash.length) return needMore; // "HT" could still be either
-	if (response) return expect === 'request' ? unexpectedResponse : parseResponse(buf, start, maxHeadBytes, truncated);
+	if (response) return expect === 'request' ? unexpectedResponse : parseResponse(buf, start, end, maxHeadBytes, truncated);
 	if (expect === 'response') return isMethodByte(buf[start]!) ? unexpectedRequest : notHttp;
-	return parseRequest(buf, start, maxHeadBytes, truncated);
+	return parseRequest(buf, start, end, maxHeadBytes, truncated);
 };

@@ -17,7 +17,9 @@ import {
 	type ChunkSizeLine,
 	type TrailerSection,
 } from './body-framing.js';
-import {messageStartKind, parseHead, type Head, type HeadParseResult, type MessageKind} from './head-parser.js';
+import {defaultMaxHeadBytes, messageStartKind, parseHead, type Head, type HeadParseResult, type MessageKind} from './head-parser.js';
+
+const needMore: HeadParseResult = {status: 'more'};
 
 /** One request or response, growing as its chunks arrive. */
 export class Message {
@@ -66,10 +68,8 @@ const trailers = 5;
 const untilClose = 6;
 const tunnelled = 7; // no longer HTTP
 
-const asBuffer = (data: Uint8Array, length: number): Buffer => {
-	const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-	return buffer.length > length ? buffer.subarray(0, length) : buffer;
-};
+const asBuffer = (data: Uint8Array): Buffer => (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+const noBytes = Buffer.alloc(0);
 
 // "\r\n0\r\n\r\n": how a chunked body nearly always ends.
 const lastChunk = Buffer.from('\r\n0\r\n\r\n', 'latin1');
@@ -85,6 +85,15 @@ export class MessageStream {
 	private pendingTid = 0;
 	private pendingComm = '';
 	private parsedAny = false;
+	// The chunk being pushed: its captured bytes are buf[base, base + captured). Cleared
+	// after each push (buf may be a whole drained batch, not to be held on to).
+	private buf: Buffer = noBytes;
+	private base = 0;
+	private captured = 0;
+	// What front() returns: the bytes to parse are frontBuf[frontStart, frontEnd).
+	private frontBuf: Buffer = noBytes;
+	private frontStart = 0;
+	private frontEnd = 0;
 
 	constructor(
 		private readonly owner: StreamOwner,
@@ -110,13 +119,28 @@ export class MessageStream {
 	push(event: DataEvent): void {
 		const total = event.bytes;
 		if (total <= 0 || this.mode === tunnelled) return;
-		const data = asBuffer(event.data, total);
+		if (event.batch === undefined) {
+			this.buf = asBuffer(event.data);
+			this.base = 0;
+			this.captured = Math.min(this.buf.length, total);
+		} else {
+			this.buf = event.batch;
+			this.base = event.batchOffset!;
+			this.captured = Math.min(event.captured!, total);
+		}
+
+		this.consume(event, total);
+		this.buf = noBytes;
+		this.frontBuf = noBytes;
+	}
+
+	private consume(event: DataEvent, total: number): void {
 		let off = 0;
-		if (this.mode === seek && !this.resynchronise(event, data)) return;
+		if (this.mode === seek && !this.resynchronise(event)) return;
 		while (off < total) {
 			switch (this.mode) {
 				case head: {
-					off = this.readHead(event, data, off);
+					off = this.readHead(event, off);
 					break;
 				}
 
@@ -138,7 +162,7 @@ export class MessageStream {
 
 				case chunkSize:
 				case trailers: {
-					off = this.readChunkLine(event, data, off);
+					off = this.readChunkLine(event, off);
 					break;
 				}
 
@@ -185,11 +209,12 @@ export class MessageStream {
 	}
 
 	// At a chunk boundary while lost: does this chunk begin a message?
-	private resynchronise(event: DataEvent, data: Buffer): boolean {
-		const kind = data.length > 0 ? messageStartKind(data, 0) : null;
+	private resynchronise(event: DataEvent): boolean {
+		const {buf, base, captured} = this;
+		const kind = captured > 0 ? messageStartKind(buf, base, base + captured) : null;
 		const starts =
 			kind === null
-				? isStartFragment(data, event.bytes, this.expect)
+				? isStartFragment(buf, base, captured, event.bytes, this.expect)
 				: this.expect === null || kind === this.expect;
 		if (!starts) {
 			const message = this.current;
@@ -197,7 +222,7 @@ export class MessageStream {
 				this.owner.chunkSkipped(this);
 			} else {
 				this.absorb(event, event.bytes);
-				if (message.head.chunked && data.length === event.bytes && endsChunkedBody(data)) this.endLostMessage();
+				if (message.head.chunked && captured === event.bytes && endsChunkedBody(buf, base, captured)) this.endLostMessage();
 			}
 
 			return false;
@@ -244,45 +269,70 @@ export class MessageStream {
 		this.pending = null;
 	}
 
-	// Keeps the captured rest of this chunk for the next one. False: over a limit.
-	private keepPending(buf: Buffer, event: DataEvent, data: Buffer, off: number): boolean {
-		const added = data.length - off;
+	// Keeps the captured rest of this chunk (from `off`) for the next one, given the
+	// bytes front() returned. False: over a limit.
+	private keepPending(event: DataEvent, off: number): boolean {
+		const added = this.captured - off;
 		if (this.budget.used + added > this.budget.limit) return false;
 		if (this.pending === null) {
-			this.pending = Buffer.from(data.subarray(off)); // a copy: the event's buffer is not ours to keep
+			// a copy: the event's buffer is not ours to keep
+			this.pending = Buffer.from(this.buf.subarray(this.base + off, this.base + this.captured));
 			this.pendingEnterNs = event.tsEnterNs;
 			this.pendingExitNs = event.tsExitNs;
 			this.pendingTid = event.tid;
 			this.pendingComm = event.comm;
 		} else {
-			this.pending = buf;
+			this.pending = this.frontBuf; // pending and this chunk joined: a new buffer, or pending itself
 		}
 
 		this.budget.used += added;
 		return true;
 	}
 
-	// The bytes to parse: those kept from earlier chunks, then this chunk's from `off`.
-	private front(data: Buffer, off: number): Buffer {
-		if (this.pending === null) return off === 0 ? data : data.subarray(off);
-		return off === data.length ? this.pending : Buffer.concat([this.pending, data.subarray(off)]);
-	}
-
-	private readHead(event: DataEvent, data: Buffer, off: number): number {
-		const total = event.bytes;
-		const carried = this.pending?.length ?? 0;
-		if (off >= data.length) {
-			// The next head starts (or goes on) where the capture stopped.
-			return carried > 0 ? this.truncatedHead(event, this.pending!, off) : this.loseSync('truncated', event, off, null);
+	// The bytes to parse, those kept from earlier chunks then this chunk's from `off`,
+	// into frontBuf[frontStart, frontEnd).
+	private front(off: number): void {
+		const {pending} = this;
+		if (pending === null) {
+			this.frontBuf = this.buf;
+			this.frontStart = this.base + off;
+			this.frontEnd = this.base + this.captured;
+			return;
 		}
 
-		const buf = this.front(data, off);
+		this.frontBuf =
+			off === this.captured ? pending : Buffer.concat([pending, this.buf.subarray(this.base + off, this.base + this.captured)]);
+		this.frontStart = 0;
+		this.frontEnd = this.frontBuf.length;
+	}
+
+	// A line feed in this chunk's captured bytes from `off`?
+	private hasLineFeed(off: number): boolean {
+		const {buf} = this;
+		const end = this.base + this.captured;
+		for (let at = this.base + off; at < end; at++) if (buf[at] === 0x0a) return true;
+		return false;
+	}
+
+	private readHead(event: DataEvent, off: number): number {
+		const total = event.bytes;
+		const carried = this.pending?.length ?? 0;
+		if (off >= this.captured) {
+			// The next head starts (or goes on) where the capture stopped.
+			if (carried === 0) return this.loseSync('truncated', event, off, null);
+			this.front(off);
+			return this.truncatedHead(event, off);
+		}
+
+		this.front(off);
 		// Nothing can end a head or a start line but a line feed: wait for one.
 		const result: HeadParseResult =
-			carried > 0 && data.indexOf(0x0a, off) < 0 ? {status: 'more'} : parseHead(buf, 0, this.expect, this.maxHeadBytes);
+			carried > 0 && !this.hasLineFeed(off)
+				? needMore
+				: parseHead(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, false, this.frontEnd);
 		if (result.status === 'more') {
-			if (data.length < total) return this.truncatedHead(event, buf, off);
-			if (buf.length > this.maxHeadBytes || !this.keepPending(buf, event, data, off)) {
+			if (this.captured < total) return this.truncatedHead(event, off);
+			if (this.frontEnd - this.frontStart > this.maxHeadBytes || !this.keepPending(event, off)) {
 				return this.loseSync('too-large', event, off, null);
 			}
 
@@ -308,10 +358,10 @@ export class MessageStream {
 		return message;
 	}
 
-	// A head that runs into bytes the capture did not copy.
-	private truncatedHead(event: DataEvent, buf: Buffer, off: number): number {
+	// A head that runs into bytes the capture did not copy (the bytes front() returned).
+	private truncatedHead(event: DataEvent, off: number): number {
 		const carried = this.pending?.length ?? 0;
-		const result = parseHead(buf, 0, this.expect, this.maxHeadBytes, true);
+		const result = parseHead(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, true, this.frontEnd);
 		if (result.status !== 'ok') return this.loseSync(result.status === 'invalid' ? 'parse-error' : 'truncated', event, off, null);
 		// Its start line is whole: keep the message, with an estimated end.
 		const message = this.startMessage(result.head, event, carried);
@@ -367,25 +417,25 @@ export class MessageStream {
 	}
 
 	// A chunk-size line, or the trailer section after the last chunk.
-	private readChunkLine(event: DataEvent, data: Buffer, off: number): number {
+	private readChunkLine(event: DataEvent, off: number): number {
 		const message = this.current!;
-		if (off >= data.length) return this.loseSync('truncated', event, off, message);
+		if (off >= this.captured) return this.loseSync('truncated', event, off, message);
 		const carried = this.pending?.length ?? 0;
-		const buf = this.front(data, off);
+		this.front(off);
 		// A chunk size, or -1 when this was the trailer section (the body's end).
 		let size = -1;
 		let result: ChunkSizeLine | TrailerSection;
 		if (this.mode === chunkSize) {
-			const line = parseChunkSizeLine(buf, 0);
+			const line = parseChunkSizeLine(this.frontBuf, this.frontStart, this.frontEnd);
 			if (line.status === 'ok') size = line.size;
 			result = line;
 		} else {
-			result = parseTrailerSection(buf, 0, this.maxHeadBytes);
+			result = parseTrailerSection(this.frontBuf, this.frontStart, this.maxHeadBytes, this.frontEnd);
 		}
 
 		if (result.status === 'more') {
-			if (data.length < event.bytes) return this.loseSync('truncated', event, off, message);
-			if (!this.keepPending(buf, event, data, off)) return this.loseSync('too-large', event, off, message);
+			if (this.captured < event.bytes) return this.loseSync('truncated', event, off, message);
+			if (!this.keepPending(event, off)) return this.loseSync('too-large', event, off, message);
 			message.bytes += event.bytes - off;
 			message.lastExitNs = event.tsExitNs;
 			return event.bytes;
@@ -411,10 +461,14 @@ export class MessageStream {
 
 // A few bytes, captured whole, that could begin a start line ("G", "HTT"): a
 // writer that split its head at an odd place. Longer chunks must show more.
-const isStartFragment = (data: Buffer, bytes: number, expect: MessageKind | null): boolean =>
-	data.length > 0 && data.length === bytes && data.length < 16 && parseHead(data, 0, expect).status === 'more';
+const isStartFragment = (buf: Buffer, base: number, captured: number, bytes: number, expect: MessageKind | null): boolean =>
+	captured > 0 &&
+	captured === bytes &&
+	captured < 16 &&
+	parseHead(buf, base, expect, defaultMaxHeadBytes, false, base + captured).status === 'more';
 
-const endsChunkedBody = (data: Buffer): boolean =>
-	data.length >= lastChunk.length
-		? data.compare(lastChunk, 0, lastChunk.length, data.length - lastChunk.length) === 0
-		: data.length === 5 && data.compare(lastChunk, 2) === 0;
+// buf[base, base + captured) ends with "\r\n0\r\n\r\n", or is "0\r\n\r\n".
+const endsChunkedBody = (buf: Buffer, base: number, captured: number): boolean =>
+	captured >= lastChunk.length
+		? buf.compare(lastChunk, 0, lastChunk.length, base + captured - lastChunk.length, base + captured) === 0
+		: captured === 5 && buf.compare(lastChunk, 2, lastChunk.length, base, base + 5) === 0;
