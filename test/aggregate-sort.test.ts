@@ -5,7 +5,7 @@
 
 import test, {type ExecutionContext} from 'ava';
 import {
-	compareRows, createAggregator, descendingByDefault, groupByValues, sortColumns, sortRows,
+	compareRows, createAggregator, descendingByDefault, groupByValues, parseFilter, sortColumns, sortRows,
 	type Aggregator, type Row, type SortColumn, type ViewOptions,
 } from '../source/aggregate/index.js';
 import type {Exchange} from '../source/http/exchange.js';
@@ -186,5 +186,28 @@ test('NaN sorts as the smallest value instead of breaking the order', (t) => {
 test('names read best A to Z, figures largest first', (t) => {
 	for (const column of sortColumns) {
 		t.is(descendingByDefault(column), !['key', 'method', 'process'].includes(column), column);
+	}
+});
+
+test('one key order kept across ticks: ties stay by key as rows come and go', (t) => {
+	const exchanges = traffic(33);
+	const aggregator = createAggregator();
+	const sorted = {column: 'count', descending: true} as const;
+	// Endpoints arrive in reverse key order, a few per tick, so every tick brings keys the order has not ranked yet.
+	const byPath = [...new Set(exchanges.map(exchange => exchange.path))].sort().reverse();
+	for (let tick = 0; tick < byPath.length; tick += 3) {
+		const arriving = new Set(byPath.slice(tick, tick + 3));
+		aggregator.add(exchanges.filter(exchange => arriving.has(exchange.path)));
+		const rows = aggregator.snapshot({...view, sort: sorted}, nowMs).rows;
+		t.deepEqual(keys(rows), expectedOrder(rows, 'count', true), `after ${tick + arriving.size} endpoints`);
+		// A filtered view sorts a subset of the keys the order knows.
+		const filter = parseFilter('method=GET');
+		if (!filter.ok) {
+			t.fail(filter.message);
+			return;
+		}
+		const subset = aggregator.snapshot({...view, sort: sorted, filter: filter.filter}, nowMs).rows;
+		t.true(subset.length < rows.length || rows.every(row => row.method === 'GET'));
+		t.deepEqual(keys(subset), expectedOrder(subset, 'count', true));
 	}
 });

@@ -252,3 +252,15 @@ test('the default expiry is ten minutes', (t) => {
 	t.is(aggregator.snapshot(view, t0 + 1000 + defaultIdleExpiryMs - 1).rows.length, 1);
 	t.is(aggregator.snapshot(view, t0 + 1000 + defaultIdleExpiryMs + 1).rows.length, 0);
 });
+
+test('a row first seen through a late exchange, older than every other, still expires on time', (t) => {
+	const idleExpiryMs = 5000;
+	const aggregator = createAggregator({idleExpiryMs});
+	aggregator.add([ended(t0 + 10_000, {path: '/recent'})]);
+	const routes = (nowMs: number): string[] => aggregator.snapshot(view, nowMs).rows.map(row => row.route!);
+	t.deepEqual(routes(t0 + 10_000), ['/recent']); // the table has been walked once: nothing was due
+	aggregator.add([ended(t0 + 1000, {path: '/late'})]); // a late batch: ended long before the other
+	t.deepEqual(routes(t0 + 6000), ['/late', '/recent']);
+	t.deepEqual(routes(t0 + 6001 + 1000), ['/recent'], 'the late row expires 5 s after its exchange ended');
+	t.deepEqual(routes(t0 + 15_001), []);
+});

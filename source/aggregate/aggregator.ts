@@ -17,9 +17,9 @@ import {createLatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, s
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, topPaths, type RowContext} from './rows.js';
 import {recentSlowMs} from './samples.js';
-import {sortRows} from './sort.js';
+import {KeyOrder, sortRows} from './sort.js';
 import type {
-	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, Row, RowDetail, Snapshot, Totals, ViewOptions,
+	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, GroupBy, Row, RowDetail, Snapshot, Totals, ViewOptions,
 } from './types.js';
 import {SecondCounters, secondOf, WindowSums} from './windows.js';
 
@@ -139,6 +139,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	const peers = new CellTable(maxRows, examplePaths, identity => peerKey(endpointRowKey(identity), identity.peer ?? ''), false);
 	const totals = {server: new RoleTotals(), client: new RoleTotals()};
 	const subjects = new WeakMap<Cell, FilterSubject>();
+	/** Row keys in order, per grouping (each has keys of its own), for cheap ties when sorting. */
+	const keyOrders = new Map<GroupBy, KeyOrder>();
 	let foldVersion = folder.version;
 	let startedAtMs: number | null = null;
 	let captureLatest = zeroCounters;
@@ -215,7 +217,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		if (table === peers) {
 			key = peerKey(key, peer!);
 		}
-		const cell = table.cells.get(key) ?? table.create(key, identityOf(connection, exchange, node.route, peer));
+		const cell = table.cells.get(key) ?? table.create(key, identityOf(connection, exchange, node.route, peer), exchange.endMs);
 		if (!cell.isOther) {
 			if (cached === undefined) {
 				cached = [];
@@ -378,7 +380,12 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				contributing.push(...unit.figures);
 			}
 		}
-		rows = sortRows(rows, view.sort);
+		let order = keyOrders.get(view.groupBy);
+		if (order === undefined) {
+			order = new KeyOrder();
+			keyOrders.set(view.groupBy, order);
+		}
+		rows = sortRows(rows, view.sort, order);
 		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
 		let count = 0;
 		let errors = 0;

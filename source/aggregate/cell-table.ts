@@ -43,6 +43,8 @@ export class CellTable {
 	private readonly rows = new Map<string, RowEntry>();
 	/** Bumped whenever cells leave the table, so lookups cached elsewhere know to start again. */
 	generation = 0;
+	/** No cell in the table was last seen before this (a lower bound; see expire). */
+	private oldestSeenMs = -Infinity;
 	private readonly others: {server: Cell | null; client: Cell | null} = {server: null, client: null};
 
 	constructor(
@@ -52,8 +54,8 @@ export class CellTable {
 		private readonly keepsRowSums: boolean,
 	) {}
 
-	/** The cell for a key not in `cells` yet: a new one, or "(other)" when the table is full. */
-	create(key: string, identity: CellIdentity): Cell {
+	/** The cell for a key not in `cells` yet, about to record an exchange that ended at `endMs`: a new one, or "(other)" when the table is full. */
+	create(key: string, identity: CellIdentity, endMs: number): Cell {
 		const rowKey = this.rowKeyOf(identity);
 		if ((!this.rows.has(rowKey) && this.rows.size >= this.maxRows) || this.cells.size >= this.maxRows * cellsPerRow) {
 			return this.other(identity.role);
@@ -61,6 +63,9 @@ export class CellTable {
 		const cell = new Cell(key, identity, 'cell', this.pathsPerCell, rowKey);
 		this.cells.set(key, cell);
 		this.join(cell);
+		if (!(endMs >= this.oldestSeenMs)) {
+			this.oldestSeenMs = -Infinity; // older, or not a number: walk the table next time
+		}
 		return cell;
 	}
 
@@ -78,6 +83,7 @@ export class CellTable {
 		entry.cells++;
 		if (entry.sum !== null) {
 			entry.sum.members.push(cell);
+			entry.sum.membersChanged();
 			cell.row = entry.sum;
 		}
 	}
@@ -94,6 +100,7 @@ export class CellTable {
 			this.rows.delete(cell.rowKey);
 		} else if (entry.sum !== null) {
 			entry.sum.members.splice(entry.sum.members.indexOf(cell), 1);
+			entry.sum.membersChanged();
 			entry.sum.exactSum = false; // it still counts what the cell counted
 		}
 	}
@@ -131,12 +138,23 @@ export class CellTable {
 		}
 	}
 
-	/** Drops cells whose last exchange ended before `cutoffMs`. */
+	/**
+	 * Drops cells whose last exchange ended before `cutoffMs`. Every tick asks,
+	 * and with a 10-minute idle expiry the answer is nearly always "none": a
+	 * lower bound of every cell's last-seen time (they only grow, and new cells
+	 * are recent) skips the walk over the table until some cell may be due.
+	 */
 	expire(cutoffMs: number): void {
-		for (const [key, cell] of this.cells) {
-			if (cell.lastSeenMs < cutoffMs) {
-				this.remove(key, cell);
+		if (cutoffMs > this.oldestSeenMs) {
+			let oldest = Infinity;
+			for (const cell of this.cells.values()) {
+				if (cell.lastSeenMs < cutoffMs) {
+					this.remove(cell.key, cell);
+				} else if (cell.lastSeenMs < oldest) {
+					oldest = cell.lastSeenMs;
+				}
 			}
+			this.oldestSeenMs = oldest;
 		}
 		for (const role of ['server', 'client'] as const) {
 			if (this.others[role] !== null && this.others[role].lastSeenMs < cutoffMs) {
@@ -192,6 +210,7 @@ export class CellTable {
 		this.generation++;
 		this.cells.clear();
 		this.rows.clear();
+		this.oldestSeenMs = -Infinity;
 		this.others.server = null;
 		this.others.client = null;
 	}

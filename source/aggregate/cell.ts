@@ -61,6 +61,38 @@ export const cellKey = (identity: CellIdentity): string => {
 /** Server errors are 5xx; a client also counts 4xx (OpenTelemetry's convention). */
 export const isError = (role: Role, status: number): boolean => status >= 500 || (role === 'client' && status >= 400);
 
+/** The identity fields a row shows when all its cells share them (null where they differ). */
+export type SharedIdentity = {pid: number | null; comm: string | null; role: Role | null; host: string | null; container: string | null};
+
+/** What all cells share, in one pass (a tick asks this of every row). */
+export function sharedIdentity(cells: readonly Cell[]): SharedIdentity {
+	const first = cells[0]!.identity;
+	let pid: number | null = first.pid;
+	let comm: string | null = first.comm;
+	let role: Role | null = first.role;
+	let host: string | null = first.host;
+	let container: string | null = first.container;
+	for (let i = 1; i < cells.length; i++) {
+		const identity = cells[i]!.identity;
+		if (identity.pid !== pid) {
+			pid = null;
+		}
+		if (identity.comm !== comm) {
+			comm = null;
+		}
+		if (identity.role !== role) {
+			role = null;
+		}
+		if (identity.host !== host) {
+			host = null;
+		}
+		if (identity.container !== container) {
+			container = null;
+		}
+	}
+	return {pid, comm, role, host, container};
+}
+
 export class Cell {
 	count = 0;
 	errors = 0;
@@ -90,6 +122,7 @@ export class Cell {
 	private latencySummaryCache: LatencySummary | null = null;
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
+	private membersShareCache: SharedIdentity | null = null;
 
 	readonly isOther: boolean;
 
@@ -183,6 +216,20 @@ export class Cell {
 			this.ttfbVersion = this.version;
 		}
 		return this.ttfbSummaryCache;
+	}
+
+	/**
+	 * A row sum's: what its members share, kept until they change (every tick
+	 * asks it of every row, and reading thousands of members' identities is
+	 * mostly cache misses).
+	 */
+	membersShare(): SharedIdentity {
+		return this.membersShareCache ??= sharedIdentity(this.members);
+	}
+
+	/** A member joined or left this row sum. */
+	membersChanged(): void {
+		this.membersShareCache = null;
 	}
 
 	groupKey(groupBy: GroupBy, make: (cell: Cell) => string): string {

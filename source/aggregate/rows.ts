@@ -3,7 +3,7 @@
 // per-second rings).
 
 import type {Role} from '../http/exchange.js';
-import {endpointRowKey, statusClassIndex, type Cell, type CellIdentity} from './cell.js';
+import {endpointRowKey, sharedIdentity, statusClassIndex, type Cell} from './cell.js';
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
@@ -49,19 +49,6 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 			return String(identity.status);
 		}
 	}
-}
-
-type SharedField = 'pid' | 'comm' | 'role' | 'host' | 'container';
-
-/** The value all cells share, or null when they differ. */
-function common<F extends SharedField>(cells: readonly Cell[], field: F): CellIdentity[F] | null {
-	const first = cells[0]!.identity[field];
-	for (let i = 1; i < cells.length; i++) {
-		if (cells[i]!.identity[field] !== first) {
-			return null;
-		}
-	}
-	return first;
 }
 
 export type RowContext = {
@@ -187,17 +174,18 @@ class BuiltRow implements Row {
 		}
 		const isOther = first.isOther;
 		const endpoint = groupBy === 'endpoint' && !isOther;
-		const pid = isOther ? null : common(members, 'pid');
-		const comm = isOther ? null : common(members, 'comm');
+		const {pid, comm, role, host, container} = cells.length === 1 && cells[0]!.members === members && members.length > 0
+			? cells[0]!.membersShare()
+			: sharedIdentity(members.length > 0 ? members : cells);
 		this.key = key;
 		this.groupBy = groupBy;
 		this.label = labelOf(first, groupBy);
-		this.role = common(members, 'role');
+		this.role = role;
 		this.method = endpoint ? first.identity.method : null;
 		this.route = endpoint ? first.identity.route : null;
-		this.host = isOther ? null : common(members, 'host');
-		this.process = pid === null || comm === null ? null : {pid, comm};
-		this.container = isOther ? null : common(members, 'container');
+		this.host = isOther ? null : host;
+		this.process = isOther || pid === null || comm === null ? null : {pid, comm};
+		this.container = isOther ? null : container;
 		this.isOther = isOther;
 		this.count = count;
 		this.rate1s = sums.count1;

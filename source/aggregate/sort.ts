@@ -52,21 +52,55 @@ export function compareRows(sort: Sort): (a: Row, b: Row) => number {
 	return (a, b) => (direction * compareValues(extract(a), extract(b))) || compareKeys(a, b);
 }
 
-/** A sorted copy. */
-export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
+/**
+ * The ascending order of row keys, as numbers, kept from tick to tick: ties
+ * (frequent: quantiles fall on sketch buckets) compare two numbers instead of
+ * two long keys. Rebuilt, with one string sort, only when a key it has not
+ * ranked shows up; the rebuild also forgets keys that are gone.
+ */
+export class KeyOrder {
+	private ranks = new Map<string, number>();
+
+	/** The rank of each row's key, in the rows' order. */
+	of(rows: readonly Row[]): Float64Array {
+		const ranks = new Float64Array(rows.length);
+		for (let i = 0; i < rows.length; i++) {
+			const rank = this.ranks.get(rows[i]!.key);
+			if (rank === undefined) {
+				return this.rebuild(rows);
+			}
+			ranks[i] = rank;
+		}
+		return ranks;
+	}
+
+	private rebuild(rows: readonly Row[]): Float64Array {
+		const keys = rows.map(row => row.key).sort((a, b) => a < b ? -1 : (a > b ? 1 : 0));
+		this.ranks = new Map();
+		for (let i = 0; i < keys.length; i++) {
+			this.ranks.set(keys[i]!, i);
+		}
+		return Float64Array.from(rows, row => this.ranks.get(row.key)!);
+	}
+}
+
+/** A sorted copy. `order`, kept by the caller across calls, makes ties cheap. */
+export function sortRows(rows: readonly Row[], sort: Sort, order: KeyOrder = new KeyOrder()): Row[] {
 	const extract = extractors[sort.column];
 	const direction = sort.descending ? -1 : 1;
-	// Extract once per row, not once per comparison.
-	const keyed = rows.map(row => ({row, value: extract(row)}));
-	if (keyed.every(entry => typeof entry.value === 'number')) {
+	const ranks = order.of(rows);
+	// Extract once per row, not once per comparison; sort row indices.
+	const values: Array<number | string> = rows.map(extract);
+	const indices = Array.from(rows, (_, index) => index);
+	if (values.every(value => typeof value === 'number')) {
 		// Figures (nearly every sort): subtract, NaN as the smallest value. Equal values,
 		// infinities included (their difference is NaN, which is falsy), fall back to the key.
-		const numeric = keyed.map(entry => ({row: entry.row, value: Number.isNaN(entry.value) ? -Infinity : entry.value as number}));
-		numeric.sort((a, b) => (direction * (a.value - b.value)) || compareKeys(a.row, b.row));
-		return numeric.map(entry => entry.row);
+		const numbers = Float64Array.from(values as number[], value => Number.isNaN(value) ? -Infinity : value);
+		indices.sort((a, b) => (direction * (numbers[a]! - numbers[b]!)) || ranks[a]! - ranks[b]!);
+	} else {
+		indices.sort((a, b) => (direction * compareValues(values[a]!, values[b]!)) || ranks[a]! - ranks[b]!);
 	}
-	keyed.sort((a, b) => (direction * compareValues(a.value, b.value)) || compareKeys(a.row, b.row));
-	return keyed.map(entry => entry.row);
+	return indices.map(index => rows[index]!);
 }
 
 /** Whether a column reads best largest first (figures) or A to Z (names). */
