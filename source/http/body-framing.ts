@@ -18,7 +18,9 @@ export const closeDelimited: BodyFraming = {kind: 'close'};
 export const tunnel: BodyFraming = {kind: 'tunnel'};
 const unsupportedCoding: BodyFraming = {kind: 'invalid', reason: 'request Transfer-Encoding does not end in chunked'};
 
-const byLength = (length: number): BodyFraming => (length === 0 ? noBody : {kind: 'length', length});
+// Framings are never changed: those of the small lengths met over and over are made once.
+const smallLengths: readonly BodyFraming[] = Array.from({length: 1024}, (_, length) => (length === 0 ? noBody : {kind: 'length', length}));
+const byLength = (length: number): BodyFraming => (length < smallLengths.length ? smallLengths[length]! : {kind: 'length', length});
 
 /** A request has a body only when it says so; a request with no length has none. */
 export const requestFraming = (head: RequestHead): BodyFraming => {

@@ -37,11 +37,17 @@ export type HeadParseResult =
 	| {readonly status: 'invalid'; readonly reason: string}
 	| {readonly status: 'ok'; readonly head: Head};
 
+/** What parseHeadOrStatus returns when there is no head: every HeadParseResult but 'ok'. */
+export type NoHead = Exclude<HeadParseResult, {readonly status: 'ok'}>;
+
+/** A head, not one of the NoHead results (a head has a kind; they do not). */
+export const isHead = (result: Head | NoHead): result is Head => (result as Partial<Head>).kind !== undefined;
+
 /** Heads larger than this are not HTTP we accept (nginx allows 4 x 8 KiB by default). */
 export const defaultMaxHeadBytes = 64 * 1024;
 
-const needMore: HeadParseResult = {status: 'more'};
-const invalid = (reason: string): HeadParseResult => ({status: 'invalid', reason});
+const needMore: NoHead = {status: 'more'};
+const invalid = (reason: string): NoHead => ({status: 'invalid', reason});
 const notHttp = invalid('not an HTTP/1.x start line');
 const badStatusLine = invalid('malformed status line');
 const badRequestLine = invalid('malformed request line');
@@ -283,7 +289,7 @@ const parseHeaderLines = (
 	firstLineEnd: number,
 	fields: MutableHead,
 	maxHeadBytes: number,
-): number | HeadParseResult => {
+): number | NoHead => {
 	let pos = firstLineEnd;
 	for (;;) {
 		if (pos >= end) return -1;
@@ -345,21 +351,21 @@ const finishHead = (
 	afterStartLine: number,
 	maxHeadBytes: number,
 	truncated: boolean,
-): HeadParseResult => {
+): Head | NoHead => {
 	// The head object is built here, so filling it in place is safe.
 	const fields = head as MutableHead;
 	const headEnd = parseHeaderLines(buf, start, end, afterStartLine, fields, maxHeadBytes);
 	if (typeof headEnd !== 'number') return headEnd;
 	if (headEnd >= 0) {
 		fields.headBytes = headEnd - start;
-		return {status: 'ok', head};
+		return head;
 	}
 
 	if (!truncated) return needMore;
 	// The capture ends inside this head: keep what the complete lines said.
 	fields.complete = false;
 	fields.headBytes = end - start;
-	return {status: 'ok', head};
+	return head;
 };
 
 // "HTTP/1.1 200" then a space (reason phrase) or the line end, checked byte by
@@ -373,7 +379,7 @@ const statusLineByteOk = (offset: number, byte: number): boolean => {
 	return isDigit(byte);
 };
 
-const parseResponse = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
+const parseResponse = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): Head | NoHead => {
 	const checked = Math.min(end - start, 13);
 	for (let offset = 0; offset < checked; offset++) {
 		if (!statusLineByteOk(offset, buf[start + offset]!)) return badStatusLine;
@@ -388,7 +394,7 @@ const parseResponse = (buf: Buffer, start: number, end: number, maxHeadBytes: nu
 	return finishHead(head, buf, start, end, lf + 1, maxHeadBytes, truncated);
 };
 
-const parseRequest = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): HeadParseResult => {
+const parseRequest = (buf: Buffer, start: number, end: number, maxHeadBytes: number, truncated: boolean): Head | NoHead => {
 	let methodEnd = start;
 	while (methodEnd < end && isMethodByte(buf[methodEnd]!)) {
 		methodEnd++;
@@ -455,6 +461,19 @@ export const parseHead = (
 	truncated = false,
 	end = buf.length,
 ): HeadParseResult => {
+	const result = parseHeadOrStatus(buf, start, expect, maxHeadBytes, truncated, end);
+	return isHead(result) ? {status: 'ok', head: result} : result;
+};
+
+/** parseHead without the result object around a head: the head itself, or why there is none. */
+export const parseHeadOrStatus = (
+	buf: Buffer,
+	start: number,
+	expect: MessageKind | null,
+	maxHeadBytes: number,
+	truncated: boolean,
+	end: number,
+): Head | NoHead => {
 	const available = end - start;
 	if (available <= 0) return needMore;
 	let response = true;

@@ -17,9 +17,17 @@ import {
 	type ChunkSizeLine,
 	type TrailerSection,
 } from './body-framing.js';
-import {defaultMaxHeadBytes, messageStartKind, parseHead, type Head, type HeadParseResult, type MessageKind} from './head-parser.js';
+import {
+	defaultMaxHeadBytes,
+	isHead,
+	messageStartKind,
+	parseHeadOrStatus,
+	type Head,
+	type MessageKind,
+	type NoHead,
+} from './head-parser.js';
 
-const needMore: HeadParseResult = {status: 'more'};
+const needMore: NoHead = {status: 'more'};
 
 /** One request or response, growing as its chunks arrive. */
 export class Message {
@@ -326,10 +334,19 @@ export class MessageStream {
 
 		this.front(off);
 		// Nothing can end a head or a start line but a line feed: wait for one.
-		const result: HeadParseResult =
+		const result: Head | NoHead =
 			carried > 0 && !this.hasLineFeed(off)
 				? needMore
-				: parseHead(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, false, this.frontEnd);
+				: parseHeadOrStatus(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, false, this.frontEnd);
+		if (isHead(result)) {
+			const message = this.startMessage(result, event, carried);
+			this.dropPending();
+			const next = off + result.headBytes - carried;
+			this.frame(message, this.owner.headParsed(this, message));
+			if (this.mode === seek) return this.loseSync('parse-error', event, next, null);
+			return next;
+		}
+
 		if (result.status === 'more') {
 			if (this.captured < total) return this.truncatedHead(event, off);
 			if (this.frontEnd - this.frontStart > this.maxHeadBytes || !this.keepPending(event, off)) {
@@ -339,13 +356,7 @@ export class MessageStream {
 			return total;
 		}
 
-		if (result.status === 'invalid') return this.loseSync('parse-error', event, off, null);
-		const message = this.startMessage(result.head, event, carried);
-		this.dropPending();
-		const next = off + result.head.headBytes - carried;
-		this.frame(message, this.owner.headParsed(this, message));
-		if (this.mode === seek) return this.loseSync('parse-error', event, next, null);
-		return next;
+		return this.loseSync('parse-error', event, off, null);
 	}
 
 	private startMessage(parsed: Head, event: DataEvent, carried: number): Message {
@@ -361,10 +372,10 @@ export class MessageStream {
 	// A head that runs into bytes the capture did not copy (the bytes front() returned).
 	private truncatedHead(event: DataEvent, off: number): number {
 		const carried = this.pending?.length ?? 0;
-		const result = parseHead(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, true, this.frontEnd);
-		if (result.status !== 'ok') return this.loseSync(result.status === 'invalid' ? 'parse-error' : 'truncated', event, off, null);
+		const result = parseHeadOrStatus(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, true, this.frontEnd);
+		if (!isHead(result)) return this.loseSync(result.status === 'invalid' ? 'parse-error' : 'truncated', event, off, null);
 		// Its start line is whole: keep the message, with an estimated end.
-		const message = this.startMessage(result.head, event, carried);
+		const message = this.startMessage(result, event, carried);
 		message.bytes = carried;
 		const framing = this.owner.headParsed(this, message);
 		if (framing.kind === 'invalid') return this.loseSync('parse-error', event, off, null);
@@ -465,7 +476,9 @@ const isStartFragment = (buf: Buffer, base: number, captured: number, bytes: num
 	captured > 0 &&
 	captured === bytes &&
 	captured < 16 &&
-	parseHead(buf, base, expect, defaultMaxHeadBytes, false, base + captured).status === 'more';
+	isMore(parseHeadOrStatus(buf, base, expect, defaultMaxHeadBytes, false, base + captured));
+
+const isMore = (result: Head | NoHead): boolean => !isHead(result) && result.status === 'more';
 
 // buf[base, base + captured) ends with "\r\n0\r\n\r\n", or is "0\r\n\r\n".
 const endsChunkedBody = (buf: Buffer, base: number, captured: number): boolean =>
