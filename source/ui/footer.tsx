@@ -5,6 +5,8 @@ import {Box, Text} from 'ink';
 import type {Mode} from './modes.js';
 import {footerHints} from './modes.js';
 import {sanitize} from './sanitize.js';
+import {SegmentsLine} from './segments-line.js';
+import type {Segment} from './table-line.js';
 import {cellWidth, truncateEnd} from './text-width.js';
 
 /** Lines the footer takes in a mode. */
@@ -51,10 +53,6 @@ export function Footer({mode, notice, width, color}: Props) {
 	}
 
 	const prefix = notice ? `${notice}  ` : '';
-	return (
-		<Text wrap="truncate">
-			{prefix ? <Text color={color ? 'yellow' : undefined} bold>{prefix}</Text> : null}
-			<Text dimColor>{truncateEnd(footerHints[mode.kind], Math.max(0, width - prefix.length))}</Text>
-		</Text>
-	);
+	const hints: Segment = {text: truncateEnd(footerHints[mode.kind], Math.max(0, width - prefix.length)), tone: 'dim'};
+	return <SegmentsLine segments={prefix ? [{text: prefix, tone: 'notice'}, hints] : [hints]} color={color} width={width} />;
 }

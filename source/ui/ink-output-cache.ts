@@ -33,8 +33,8 @@ type OutputClass = {
 	prototype: {get: Get};
 };
 
-/** Lines (and widths) kept before the styled-character cache starts over: a few screens' worth. */
-const maxCachedLines = 4096;
+/** Lines (and widths) kept before the styled-character cache starts over (rows are kept whole, below; this serves rows made of several writes). */
+const maxCachedLines = 256;
 /** Screen rows kept before the row cache starts over. */
 const maxCachedRows = 4096;
 
@@ -49,7 +49,9 @@ const isWrite = (operation: Operation): operation is Write => operation.type ===
 
 function makePatched(originalGet: Get): Get {
 	let kept: Caches | null = null;
-	const rowCache = new Map<string, string>();
+	// Width and position of the write (or width alone for several writes) -> what was written -> the row's string.
+	const rowCache = new Map<string, Map<string, string>>();
+	let cachedRows = 0;
 
 	const keepCaches = (output: OutputInstance): void => {
 		if (kept === null || kept.styledChars.size > maxCachedLines || kept.widths.size > 4 * maxCachedLines || kept.blockWidths.size > maxCachedLines) {
@@ -110,12 +112,11 @@ function makePatched(originalGet: Get): Get {
 				continue;
 			}
 
-			let key = String(width);
-			for (const [x, line] of writes) {
-				key += `\u0000${x}\u0000${line.length}\u0000${line}`;
-			}
-
-			let built = rowCache.get(key);
+			// One write (the common case) is looked up by its line itself, the same string from frame to frame.
+			const only = writes.length === 1 ? writes[0] : undefined;
+			const group = only ? `${width}\u0000${only[0]}` : String(width);
+			const key = only ? only[1] : writes.map(([x, line]) => `${x}\u0000${line.length}\u0000${line}`).join('\u0000');
+			let built = rowCache.get(group)?.get(key);
 			if (built === undefined) {
 				const one: OutputInstance = {
 					width,
@@ -124,11 +125,18 @@ function makePatched(originalGet: Get): Get {
 					caches: this.caches,
 				};
 				built = originalGet.call(one).output;
-				if (rowCache.size >= maxCachedRows) {
+				if (++cachedRows > maxCachedRows) {
 					rowCache.clear();
+					cachedRows = 1;
 				}
 
-				rowCache.set(key, built);
+				let rowsOfGroup = rowCache.get(group);
+				if (rowsOfGroup === undefined) {
+					rowsOfGroup = new Map();
+					rowCache.set(group, rowsOfGroup);
+				}
+
+				rowsOfGroup.set(key, built);
 			}
 
 			lines.push(built);

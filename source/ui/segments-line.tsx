@@ -5,11 +5,13 @@
 // splits a line into graphemes with Intl.Segmenter as soon as it holds one
 // non-ASCII character, such as a sparkline's blocks, and strips colour codes
 // first): at 300x100 that was most of a frame. So a line that fits the
-// terminal reaches Ink as plain ASCII of the same width, inside a
-// <Transform> that puts the real, coloured line in its place once Ink writes
-// the frame, after measuring and laying it out. The coloured line is made
-// with chalk (Ink's own) in the order Ink's nested <Text> elements would make
-// it, so the frame is the same. A line that might not fit, that holds control
+// terminal reaches Ink as blanks of the same width, inside a <Transform>
+// that puts the real, coloured line in its place once Ink writes the frame,
+// after measuring and laying it out. The coloured line is made with chalk
+// (Ink's own) in the order Ink's nested <Text> elements would make it, so the
+// frame is the same. Blanks, not the text: a line whose figures change but
+// not its width leaves Ink's text node as it was (no new layout, and no new
+// entry in Ink's text-measure cache, which is never emptied). A line that might not fit, that holds control
 // characters (Ink would strip escape sequences from it) or when a screen
 // reader is on, takes the ordinary way: one <Text> per segment.
 //
@@ -31,6 +33,7 @@ const coloured: Readonly<Record<Tone, ToneStyle>> = {
 	warn: {color: 'yellow'},
 	bad: {color: 'red', bold: true},
 	good: {color: 'green'},
+	notice: {color: 'yellow', bold: true},
 };
 
 const monochrome: Readonly<Record<Tone, ToneStyle>> = {
@@ -39,6 +42,7 @@ const monochrome: Readonly<Record<Tone, ToneStyle>> = {
 	warn: {},
 	bad: {bold: true},
 	good: {},
+	notice: {bold: true},
 };
 
 export const toneStyle = (tone: Tone, color: boolean): ToneStyle => (color ? coloured : monochrome)[tone];
@@ -84,32 +88,25 @@ export function styledLine(segments: readonly Segment[], color: boolean, inverse
 	return line;
 }
 
-const printableAscii = /^[\x20-\x7e]*$/;
 const controls = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Plain ASCII as wide as `text` is for Ink, or null when it might not fit in `width` cells (or is not plain text). */
-export function placeholderFor(text: string, width: number): string | null {
-	if (printableAscii.test(text)) {
-		return text.length <= width ? text : null;
-	}
-
+/** Cells `text` takes for Ink, or null when it might not fit in `width` cells (or is not plain text). */
+export function fittingCells(text: string, width: number): number | null {
 	if (controls.test(text)) {
 		return null;
 	}
 
 	// The symbols the view draws are one cell for Ink's string-width too (a test checks).
 	const cells = narrowText.test(text) ? text.length : inkStringWidth?.(text);
-	if (cells === undefined || !Number.isInteger(cells) || cells > width) {
-		return null;
-	}
-
-	return text.replace(/[^\x20-\x7e]/gu, '?').padEnd(cells, '?').slice(0, cells);
+	return cells !== undefined && Number.isInteger(cells) && cells <= width ? cells : null;
 }
 
 function SegmentsLineView({segments, color, width, inverse, bold}: Props) {
 	const screenReader = useIsScreenReaderEnabled();
-	const placeholder = screenReader ? null : placeholderFor(segments.map(segment => segment.text).join(''), width);
-	if (placeholder !== null) {
+	const cells = screenReader ? null : fittingCells(segments.map(segment => segment.text).join(''), width);
+	if (cells !== null) {
+		// Blanks: a line that changes but keeps its width leaves Ink's text, and so its layout, as it was.
+		const placeholder = ' '.repeat(cells);
 		const line = styledLine(segments, color, inverse, bold);
 		// Ink hands the transform the line it measured; anything else (never expected) is left as it is.
 		return <Transform transform={text => (text === placeholder ? line : text)}>{placeholder}</Transform>;

@@ -8,8 +8,8 @@ import {sanitize} from './sanitize.js';
 import {sparkline} from './sparkline.js';
 import {cellWidth, elideMiddle, padEnd, padStart, truncateEnd} from './text-width.js';
 
-/** How a segment is coloured; `plain` and `dim` are all a no-colour terminal distinguishes. */
-export type Tone = 'plain' | 'dim' | 'warn' | 'bad' | 'good';
+/** How a segment is coloured; `plain`, `dim` and bold (`bad`, `notice`) are all a no-colour terminal distinguishes. */
+export type Tone = 'plain' | 'dim' | 'warn' | 'bad' | 'good' | 'notice';
 
 export type Segment = {readonly text: string; readonly tone: Tone};
 
