@@ -7,6 +7,7 @@
 
 import test, {type ExecutionContext} from 'ava';
 import {createAggregator, latencyRelativeError, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
+import {createLatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
@@ -274,4 +275,37 @@ test('no exchanges, no figures: an empty aggregator reports zero latency', (t) =
 	const snapshot = createAggregator().snapshot(view, t0);
 	t.deepEqual(snapshot.rows, []);
 	t.deepEqual(snapshot.totals.latencyMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
+});
+
+test('a quantile walk that steps over chunks of buckets, or looks for p99 alone, finds the same keys as one that reads every bucket', (t) => {
+	const random = seeded(77);
+	const shapes: Array<() => number> = [
+		() => 0.02 + random() ** 3 * 200, // wide, mostly fast
+		() => 5 + random() * 0.5, // narrow
+		() => random() < 0.995 ? 1 : 30_000, // a far tail
+		() => random() < 0.5 ? 0 : 0.001 + random(), // half in the zero bucket
+		() => Math.exp(random() * 20 - 10), // 45 µs to 22 s, log-uniform
+	];
+	for (const [index, shape] of shapes.entries()) {
+		for (const size of [1, 2, 7, 100, 5000]) {
+			const single = createLatencySketch();
+			const latency = {ms: 0, key: 0};
+			for (let i = 0; i < size; i++) {
+				keyLatency(shape(), latency);
+				recordKeyedLatency(single, latency);
+			}
+			// Two sketches are combined into a scratch array without chunk totals: the plain walk.
+			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
+			t.is(latencyP99(single), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
+		}
+	}
+});
+
+test('a row whose every exchange took no measurable time (all in the zero bucket) gives zeros, not a hang', (t) => {
+	const aggregator = createAggregator();
+	const at = Date.UTC(2025, 0, 1);
+	aggregator.add([makeExchange({startMs: at, firstByteMs: at, endMs: at}), makeExchange({startMs: at + 5, firstByteMs: at + 4, endMs: at + 3})]);
+	const [row] = aggregator.snapshot({groupBy: 'endpoint', sort: {column: 'p99', descending: true}, filter: null, role: 'both'}, at + 10).rows;
+	t.deepEqual(row?.latencyMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
+	t.deepEqual(row?.ttfbMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
 });

@@ -33,6 +33,8 @@ export const defaultIdleExpiryMs = 10 * 60_000;
 export const defaultExamplePaths = 8;
 
 const detailPaths = 50;
+/** More rows than any terminal shows. */
+const materializedRows = 256;
 const detailSlow = 10;
 
 /** Counts kept per role outside the cells, so totals since start survive cell expiry. */
@@ -386,6 +388,12 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			keyOrders.set(view.groupBy, order);
 		}
 		rows = sortRows(rows, view.sort, order);
+		// A row's quantiles are worked out when first read. The rows a screen shows
+		// get theirs now, from the same figures the sort saw, not from exchanges
+		// that arrive before the view draws.
+		for (let i = 0; i < Math.min(rows.length, materializedRows); i++) {
+			void rows[i]!.latencyMs;
+		}
 		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
 		let count = 0;
 		let errors = 0;

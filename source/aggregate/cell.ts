@@ -5,7 +5,7 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import type {GroupBy, LatencySummary} from './types.js';
-import {createLatencySketch, recordKeyedLatency, summarizeLatency, type KeyedLatency, type LatencySketch} from './latency.js';
+import {createLatencySketch, latencyP99, recordKeyedLatency, summarizeLatency, type KeyedLatency, type LatencySketch} from './latency.js';
 import {PathSample, SlowSample} from './samples.js';
 import {SecondCounters} from './windows.js';
 
@@ -120,6 +120,8 @@ export class Cell {
 	private latencyVersion = -1;
 	private ttfbVersion = -1;
 	private latencySummaryCache: LatencySummary | null = null;
+	private p99Version = -1;
+	private p99Cache = 0;
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
@@ -207,6 +209,18 @@ export class Cell {
 			this.latencyVersion = this.version;
 		}
 		return this.latencySummaryCache;
+	}
+
+	/** Total-time p99 alone (cheaper than the whole summary), computed once per change. */
+	latencyP99(): number {
+		if (this.latencyVersion === this.version && this.latencySummaryCache !== null) {
+			return this.latencySummaryCache.p99;
+		}
+		if (this.p99Version !== this.version) {
+			this.p99Cache = latencyP99(this.latency);
+			this.p99Version = this.version;
+		}
+		return this.p99Cache;
 	}
 
 	/** Time-to-first-byte quantiles, computed once per change, and only when asked for. */

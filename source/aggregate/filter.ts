@@ -25,6 +25,7 @@
 // times and the other metric fields are not applied.
 
 import {latencyMs, ttfbMs, type Exchange, type Role} from '../http/exchange.js';
+import {rowLatencyP99} from './rows.js';
 import {normalizeRoute} from './route.js';
 import type {Filter, FilterParseResult, Row} from './types.js';
 
@@ -341,11 +342,11 @@ function identityTerm(spec: FieldSpec, operator: Operator, values: readonly Toke
 }
 
 const rowMetric: Record<string, (row: Row) => number> = {
-	latency: row => row.latencyMs.p99,
+	latency: rowLatencyP99,
 	ttfb: row => row.ttfbMs.p99,
 	p50: row => row.latencyMs.p50,
 	p90: row => row.latencyMs.p90,
-	p99: row => row.latencyMs.p99,
+	p99: rowLatencyP99,
 	max: row => row.latencyMs.max,
 	mean: row => row.latencyMs.mean,
 	rate: row => row.ratePerSec,

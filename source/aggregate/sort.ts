@@ -2,6 +2,7 @@
 // values) fall back to the row key, always ascending, so rows with the same
 // figures keep their places from one tick to the next.
 
+import {rowLatencyP99} from './rows.js';
 import type {Row, Sort, SortColumn} from './types.js';
 
 /** Every column a view can sort by, in the order a UI cycles through them. */
@@ -20,7 +21,7 @@ const extractors: Record<SortColumn, Extract> = {
 	errorRate: row => row.errorRate,
 	p50: row => row.latencyMs.p50,
 	p90: row => row.latencyMs.p90,
-	p99: row => row.latencyMs.p99,
+	p99: rowLatencyP99,
 	max: row => row.latencyMs.max,
 	mean: row => row.latencyMs.mean,
 	ttfb: row => row.ttfbMs.p99,
