@@ -4,7 +4,7 @@
 // does, frame after frame (with the caches kept in between).
 
 import test from 'ava';
-import {inkOutputPatch, type InkOutputPatch} from '../source/ui/ink-output-cache.js';
+import {fastRow, inkOutputPatch, type InkOutputPatch} from '../source/ui/ink-output-cache.js';
 import {seeded} from './helpers/seeded.js';
 
 type Transformer = (line: string, index: number) => string;
@@ -15,7 +15,8 @@ const {default: OutputClass} = (await import(new URL('output.js', import.meta.re
 
 const pieces = [
 	'plain', ' ', '/api/users/:id', '▁▂▃▅▇█', '…', '▼', '日本語', '😀', 'e\u0301', '\u001B[31mred\u001B[39m', '\u001B[1mbold\u001B[22m',
-	'\u001B[7m>\u001B[27m', '\u001B[2mdim\u001B[22m', 'x'.repeat(40), '',
+	'\u001B[7m>\u001B[27m', '\u001B[2mdim\u001B[22m', 'x'.repeat(40), '', '\u001B[1;31m', '\u001B[0m', '\u001B[m', '\u001B[38;5;123m', '\u001B[48;2;1;2;3m',
+	'\u001B]8;;http://x\u0007link\u001B]8;;\u0007', '\u001B[2J', '\u009B31m', 'µ≤↑',
 ];
 const bold: Transformer = line => `\u001B[1m${line}\u001B[22m`;
 const numbered: Transformer = (line, index) => `${index}:${line}`;
@@ -62,6 +63,34 @@ test('each frame is exactly what Ink builds, frame after frame', t => {
 		// The same frame again: now from the kept rows.
 		t.deepEqual(framesOf(steps, width, height, patch.patched), framesOf(steps, width, height, patch.original), `frame ${frame} again`);
 	}
+});
+
+test('a row of one line is built run by run exactly as Ink builds it', t => {
+	const patch = inkOutputPatch!;
+	t.true(patch.fastRows);
+	const next = seeded(11);
+	const sgr = ['\u001B[1m', '\u001B[22m', '\u001B[2m', '\u001B[31m', '\u001B[39m', '\u001B[7m', '\u001B[27m', '\u001B[1;33m', '\u001B[0m', '\u001B[m', '\u001B[38;5;200m', '\u001B[42m', '\u001B[49m'];
+	const texts = ['', ' ', 'a', '/api/users/:id', '▁▂▃▅▇█', '…', '▲▼', '  12.5ms ', 'x'.repeat(30)];
+	let built = 0;
+	for (let index = 0; index < 2000; index++) {
+		const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+		const line = Array.from({length: Math.floor(next() * 12)}, () => (next() < 0.5 ? pick(sgr) : pick(texts))).join('');
+		const width = Math.floor(next() * 60);
+		const x = Math.floor(next() * (width + 2));
+		const ink = framesOf([output => {
+			output.write(x, 0, line, {transformers: []});
+		}], width, 1, patch.original) as {output: string};
+		const fast = fastRow(x, line, width);
+		if (fast !== null) {
+			built++;
+			t.is(fast, ink.output, JSON.stringify({x, width, line}));
+		}
+	}
+
+	t.true(built > 1500, `${built} rows built run by run`);
+	t.is(fastRow(0, 'wide 日本', 20), null);
+	t.is(fastRow(0, 'escape \u001B[2J', 20), null);
+	t.is(fastRow(21, 'past the end', 20), null);
 });
 
 test('a frame with a clipping box is left to Ink', t => {

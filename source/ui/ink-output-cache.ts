@@ -22,6 +22,9 @@
 // does not know, such as a clipping box), Ink's own `get` runs, as it always
 // does, and no width is lent out.
 
+import {styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar, type Token} from '@alcalzone/ansi-tokenize';
+import {narrowText} from './text-width.js';
+
 type Caches = {readonly styledChars: Map<string, unknown>; readonly widths: Map<string, number>; readonly blockWidths: Map<string, number>};
 type Transformer = (line: string, index: number) => string;
 type Write = {readonly type: 'write'; readonly x: number; readonly y: number; readonly text: string; readonly transformers: readonly Transformer[]};
@@ -43,25 +46,122 @@ export type InkOutputPatch = {
 	readonly original: Get;
 	/** The replacement installed on Ink's Output class. */
 	readonly patched: Get;
+	/** Whether rows of one line are built run by run (they agreed with Ink's own on sample lines). */
+	readonly fastRows: boolean;
 };
 
 const isWrite = (operation: Operation): operation is Write => operation.type === 'write';
 
-function makePatched(originalGet: Get): Get {
+// SGR sequences (colour, bold, dim, inverse: all chalk writes), tokenized once each.
+const sgrSequence = /\u001B\[[\d;]*m/g;
+const sequenceTokens = new Map<string, Token[]>();
+const tokensOf = (sequence: string): Token[] => {
+	let tokens = sequenceTokens.get(sequence);
+	if (tokens === undefined) {
+		tokens = tokenize(sequence);
+		if (sequenceTokens.size < 256) {
+			sequenceTokens.set(sequence, tokens);
+		}
+	}
+
+	return tokens;
+};
+
+/**
+ * The row Ink makes of one line written at `x`, built run by run instead of
+ * cell by cell: for a line whose text (outside its SGR sequences) is
+ * printable ASCII or the view's own one-cell symbols, each character is one
+ * grapheme one cell wide, and characters between two sequences share their
+ * styles, so Ink's per-cell style diff is empty inside a run. Ink's own
+ * tokenizer (the same package) styles the runs, and its styledCharsToString
+ * joins them: the same string as Ink's, at a fraction of the cost (Ink
+ * segments the whole line into graphemes). Null for any other line.
+ */
+export function fastRow(x: number, line: string, width: number): string | null {
+	if (!Number.isInteger(x) || x < 0 || x > width) {
+		return null;
+	}
+
+	const tokens: Token[] = [];
+	const runs: string[] = [];
+	let cells = 0;
+	let start = 0;
+	const text = (end: number): boolean => {
+		if (end > start) {
+			const run = line.slice(start, end);
+			if (!narrowText.test(run)) {
+				return false;
+			}
+
+			tokens.push({type: 'char', value: run, fullWidth: false});
+			runs.push(run);
+			cells += run.length;
+		}
+
+		return true;
+	};
+
+	for (const match of line.matchAll(sgrSequence)) {
+		if (!text(match.index)) {
+			return null;
+		}
+
+		tokens.push(...tokensOf(match[0]));
+		start = match.index + match[0].length;
+	}
+
+	if (!text(line.length)) {
+		return null;
+	}
+
+	// One styled "character" per run, holding the whole run: Ink's string of them is the row's.
+	const chars: StyledChar[] = styledCharsFromTokens(tokens);
+	if (chars.length !== runs.length) {
+		return null;
+	}
+
+	const blank = (count: number): StyledChar => ({type: 'char', value: ' '.repeat(count), fullWidth: false, styles: []});
+	const row = [...(x > 0 ? [blank(x)] : []), ...chars, ...(width > x + cells ? [blank(width - x - cells)] : [])];
+	return styledCharsToString(row).trimEnd();
+}
+
+function makePatched(output: OutputClass): {readonly patched: Get; readonly fastRows: boolean} {
+	const originalGet = output.prototype.get;
 	let kept: Caches | null = null;
 	// Width and position of the write (or width alone for several writes) -> what was written -> the row's string.
 	const rowCache = new Map<string, Map<string, string>>();
 	let cachedRows = 0;
 
-	const keepCaches = (output: OutputInstance): void => {
+	const keepCaches = (instance: OutputInstance): void => {
 		if (kept === null || kept.styledChars.size > maxCachedLines || kept.widths.size > 4 * maxCachedLines || kept.blockWidths.size > maxCachedLines) {
-			kept = output.caches;
+			kept = instance.caches;
 		}
 
-		output.caches = kept;
+		instance.caches = kept;
 	};
 
-	return function (this: OutputInstance) {
+	/** Ink's own way: its get on a one-row output holding just this row's writes. */
+	const inkRow = (caches: Caches, width: number, writes: ReadonlyArray<readonly [number, string]>): string =>
+		originalGet.call({width, height: 1, operations: writes.map(([x, line]) => ({type: 'write', x, y: 0, text: line, transformers: []})), caches}).output;
+
+	// Rows are built run by run only if that agrees with Ink on a few lines like the view's.
+	const samples: ReadonlyArray<readonly [number, string]> = [
+		[0, 'plain'],
+		[2, '\u001B[2m/api\u001B[22m \u001B[1m\u001B[31m25.0%\u001B[39m\u001B[22m  '],
+		[0, '\u001B[7m>\u001B[1m▁▂█…\u001B[22m \u001B[27m'],
+		[0, '\u001B[32mok\u001B[39m\u001B[2m\u001B[22m   '],
+		[5, '\u001B[38;5;123mx\u001B[0m y\u001B[1;4mz'],
+		[0, ''],
+	];
+	let fastRows = false;
+	try {
+		const caches = new output({width: 0, height: 0}).caches as unknown as Caches;
+		fastRows = samples.every(([x, line]) => fastRow(x, line, 20) === inkRow(caches, 20, [[x, line]]));
+	} catch {
+		// Ink's own rows, then.
+	}
+
+	const patched: Get = function (this: OutputInstance) {
 		if (!(this.caches?.styledChars instanceof Map) || !Array.isArray(this.operations)) {
 			return originalGet.call(this);
 		}
@@ -118,13 +218,7 @@ function makePatched(originalGet: Get): Get {
 			const key = only ? only[1] : writes.map(([x, line]) => `${x}\u0000${line.length}\u0000${line}`).join('\u0000');
 			let built = rowCache.get(group)?.get(key);
 			if (built === undefined) {
-				const one: OutputInstance = {
-					width,
-					height: 1,
-					operations: writes.map(([x, line]) => ({type: 'write', x, y: 0, text: line, transformers: []})),
-					caches: this.caches,
-				};
-				built = originalGet.call(one).output;
+				built = (only && fastRows ? fastRow(only[0], only[1], width) : null) ?? inkRow(this.caches, width, writes);
 				if (++cachedRows > maxCachedRows) {
 					rowCache.clear();
 					cachedRows = 1;
@@ -144,6 +238,7 @@ function makePatched(originalGet: Get): Get {
 
 		return {output: lines.join('\n'), height};
 	};
+	return {patched, fastRows};
 }
 
 /** Ink's own width of a line (the string-width it measures and places text with), through a bounded cache. */
@@ -189,9 +284,9 @@ function patchInkOutput(output: OutputClass | null): InkOutputPatch | null {
 		return null;
 	}
 
-	const patched = makePatched(originalGet);
+	const {patched, fastRows} = makePatched(output);
 	output.prototype.get = patched;
-	return {original: originalGet, patched};
+	return {original: originalGet, patched, fastRows};
 }
 
 const inkOutput = await loadInkOutput();
