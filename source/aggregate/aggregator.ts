@@ -325,6 +325,33 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			return grouped;
 		}
+		if (view.groupBy === 'process' && filter === null && !usePeers) {
+			// An endpoint row served by one process falls whole into that process's row:
+			// its running sum stands for its cells (far fewer sketches to merge).
+			for (const sum of endpoints.rowSums()) {
+				if (!keep(sum)) {
+					continue;
+				}
+				const {pid, comm} = sum.membersShare();
+				const whole = sum.exactSum && pid !== null && comm !== null;
+				for (const figure of whole ? [sum] : sum.members) {
+					const key = groupKeyOf(figure.members[0] ?? figure, view.groupBy);
+					const unit = grouped.get(key);
+					if (unit === undefined) {
+						grouped.set(key, {figures: [figure], members: whole ? [...sum.members] : [figure]});
+					} else {
+						unit.figures.push(figure);
+						(unit.members as Cell[]).push(...(whole ? sum.members : [figure]));
+					}
+				}
+			}
+			for (const cell of endpoints.otherCells()) {
+				if (keep(cell)) {
+					addCell(cell);
+				}
+			}
+			return grouped;
+		}
 		const sources = usePeers
 			? [...peers.all(), ...[...endpoints.all()].filter(cell => cell.identity.role === 'client')]
 			: endpoints.all();
