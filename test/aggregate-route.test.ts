@@ -8,6 +8,7 @@ import {createAggregator, groupByValues, normalizeRoute, parseFilter, type Aggre
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
+import {RouteFolder} from '../source/aggregate/route-folding.js';
 
 const t0 = Date.UTC(2025, 0, 1);
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'key', descending: false}, filter: null, role: 'both'};
@@ -236,4 +237,18 @@ test('raw paths never keep a query string, and the same path with different quer
 	const row = rowFor(t, aggregator, '/search');
 	t.deepEqual(row.examplePaths, ['/search']);
 	t.deepEqual(aggregator.detail(row.key, view, t0 + 60_000)!.paths, [{path: '/search', count: 6}]);
+});
+
+test('a segment found again through the recently-seen shortcut gets the route normalization gives it, as the same text in other places', (t) => {
+	const random = seeded(91);
+	const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+	// Few enough values per prefix that nothing folds: every route is normalizeRoute's.
+	const segments = ['api', 'v2', 'users', ':id', 'a;jsessionid=1', 'a', '123', 'hello.world', '0a1b2c3d4e5f', 'Users', 'users.json', '', 'x%2Fy'];
+	const folder = new RouteFolder();
+	for (let i = 0; i < 5000; i++) {
+		const depth = 1 + Math.floor(random() * 4);
+		const path = '/' + Array.from({length: depth}, () => pick(segments)).join('/') + pick(['', '?q=1', '#top']);
+		t.is(folder.routeOf(path), normalizeRoute(path), path);
+	}
+	t.is(folder.version, 0, 'nothing folded');
 });

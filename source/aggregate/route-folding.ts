@@ -21,9 +21,37 @@ type SegmentNode = RouteNode & {
 	children: Map<string, SegmentNode> | null; // null once folded
 	wildcard: Map<string, SegmentNode> | null; // "*" and "*.ext" children once folded
 	rest: RouteNode | null; // this route + "/**": where deeper paths end when the tree is full or too deep
+	// The last few children reached through a segment written out as is (not a
+	// placeholder): the next path with the same segment finds its child by
+	// comparing text in place, without normalizing, slicing or hashing it.
+	readonly recentSegments: string[];
+	readonly recentChildren: SegmentNode[];
+	recentNext: number;
 };
 
-const newNode = (route: string): SegmentNode => ({route, children: new Map(), wildcard: null, rest: null});
+const recentPerNode = 8;
+
+const newNode = (route: string): SegmentNode =>
+	({route, children: new Map(), wildcard: null, rest: null, recentSegments: [], recentChildren: [], recentNext: 0});
+
+/** A child of `node` reached recently through exactly path[start, end), if any. */
+function recentChild(node: SegmentNode, path: string, start: number, end: number): SegmentNode | undefined {
+	const {recentSegments} = node;
+	for (let i = 0; i < recentSegments.length; i++) {
+		const segment = recentSegments[i]!;
+		if (segment.length === end - start && path.startsWith(segment, start)) {
+			return node.recentChildren[i];
+		}
+	}
+	return undefined;
+}
+
+function rememberChild(node: SegmentNode, segment: string, child: SegmentNode): void {
+	const slot = node.recentNext;
+	node.recentSegments[slot] = segment;
+	node.recentChildren[slot] = child;
+	node.recentNext = (slot + 1) % recentPerNode;
+}
 
 function subtreeSize(node: SegmentNode): number {
 	let size = 1;
@@ -81,9 +109,18 @@ export class RouteFolder {
 			if (++segments > maxRouteSegments) {
 				return restOf(node);
 			}
-			const next = this.step(node, normalizeSegment(path, segmentStart, segmentEnd));
-			if (next === null) {
-				return restOf(node);
+			// A segment that is its own normal form (a name, not an id) and was seen
+			// here lately: normalizing it again would give the same text.
+			let next: SegmentNode | null | undefined = node.children === null ? undefined : recentChild(node, path, segmentStart, segmentEnd);
+			if (next === undefined) {
+				const segment = normalizeSegment(path, segmentStart, segmentEnd);
+				next = this.step(node, segment);
+				if (next === null) {
+					return restOf(node);
+				}
+				if (node.children !== null && segment.length === segmentEnd - segmentStart && path.startsWith(segment, segmentStart)) {
+					rememberChild(node, segment, next);
+				}
 			}
 			node = next;
 			if (segmentEnd >= bounds.end) {
@@ -134,6 +171,9 @@ export class RouteFolder {
 		node.children = null;
 		node.wildcard = new Map();
 		node.rest = null;
+		node.recentSegments.length = 0;
+		node.recentChildren.length = 0;
+		node.recentNext = 0;
 		this.version++;
 	}
 }
