@@ -1,5 +1,5 @@
 // Real servers and a real load generator for the benchmarks, all on 127.0.0.1.
-import {spawn, spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -16,7 +16,8 @@ export async function startNginx(): Promise<Server> {
 	writeFileSync(join(directory, 'index.html'), body);
 	writeFileSync(
 		join(directory, 'nginx.conf'),
-		`worker_processes 1;
+		// One process (no master): a killed master can leave no worker behind, serving and holding the port.
+		`master_process off;
 daemon off;
 user root;
 pid ${directory}/nginx.pid;
@@ -38,14 +39,12 @@ http {
 	);
 	const child = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
 	await waitForPort(port);
-	const workers = spawnSync('pgrep', ['-P', String(child.pid)], {encoding: 'utf8'}).stdout.trim().split('\n').map(Number);
 	return {
 		name: 'nginx',
-		pid: workers[0] ?? child.pid,
+		pid: child.pid,
 		port,
 		stop() {
 			child.kill();
-			spawnSync('pkill', ['-9', '-P', String(child.pid)]);
 			rmSync(directory, {recursive: true, force: true});
 		},
 	};
