@@ -7,12 +7,14 @@
 //
 // - each screen row's string is kept, keyed by what was written to that row
 //   (position and text of each write, in order), and a row is only built
-//   again when that changes; a row is built by Ink's own code (its `get` on a
-//   one-row output holding just that row's writes), so it is exactly what
-//   Ink would have made of it;
-// - Ink's cache of styled characters per line, which it throws away after
-//   each frame, is kept from frame to frame (bounded), for the rows that are
-//   built.
+//   again when that changes;
+// - a row holding one line of plain text and colour codes (every row the
+//   view draws) is built run by run (`fastRow`), which gives Ink's string
+//   (checked against Ink's own at load, and by tests) without Ink's grapheme
+//   segmentation of the whole line; any other row is built by Ink's own code
+//   (its `get` on a one-row output holding just that row's writes), with
+//   Ink's cache of styled characters per line kept from frame to frame
+//   (bounded) instead of thrown away after each frame.
 //
 // The same module also lends out Ink's own measure of a line's width (its
 // string-width), for segments-line.tsx.
