@@ -415,11 +415,14 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			keyOrders.set(view.groupBy, order);
 		}
 		rows = sortRows(rows, view.sort, order);
-		// A row's quantiles are worked out when first read. The rows a screen shows
+		// A row's quantiles, rates and status classes are worked out when first read. The rows a screen shows
 		// get theirs now, from the same figures the sort saw, not from exchanges
 		// that arrive before the view draws.
 		for (let i = 0; i < Math.min(rows.length, materializedRows); i++) {
-			void rows[i]!.latencyMs;
+			const row = rows[i]!;
+			void row.latencyMs;
+			void row.ratePerSec;
+			void row.status;
 		}
 		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
 		let count = 0;

@@ -7,7 +7,7 @@ import {endpointRowKey, sharedIdentity, statusClassIndex, type Cell} from './cel
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
-import {WindowSums} from './windows.js';
+import {WindowSums, type WindowRates} from './windows.js';
 
 const separator = '\u001F';
 
@@ -105,8 +105,9 @@ function historyOf(cells: readonly Cell[], nowMs: number): number[] {
 }
 
 /**
- * A row as a tick builds it. Figures a tick seldom reads (the sparkline of the
- * rows on screen, latency and time-to-first-byte quantiles, example paths) are prototype getters,
+ * A row as a tick builds it. Figures a tick seldom reads of every row (the
+ * sparkline of the rows on screen, rates, status classes, latency and
+ * time-to-first-byte quantiles, example paths) are prototype getters,
  * worked out when first read, from the same cells at the tick's clock (so they
  * include what the cells took in between, which the view reads within the same
  * tick): a tick of thousands of rows pays only for what it sorts and shows. (A class, not an
@@ -124,18 +125,13 @@ class BuiltRow implements Row {
 	readonly container: string | null;
 	readonly isOther: boolean;
 	readonly count: number;
-	readonly ratePerSec: number;
-	readonly rate1s: number;
-	readonly rate10s: number;
-	readonly rate60s: number;
-	readonly status: StatusClasses;
 	readonly errors: number;
 	readonly errorRate: number;
 	readonly bytesIn: number;
 	readonly bytesOut: number;
-	readonly bytesInPerSec: number;
-	readonly bytesOutPerSec: number;
 	readonly lastSeenMs: number;
+	private rates: WindowRates | null = null;
+	private classes: StatusClasses | null = null;
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
 	private history: readonly number[] | null = null;
@@ -147,30 +143,19 @@ class BuiltRow implements Row {
 		private readonly members: readonly Cell[],
 		private readonly context: RowContext,
 	) {
-		const {groupBy, nowMs, sums} = context;
+		const {groupBy} = context;
 		const first = members[0] ?? cells[0]!;
 		let count = 0;
 		let errors = 0;
 		let bytesIn = 0;
 		let bytesOut = 0;
 		let lastSeenMs = -Infinity;
-		const classes = [0, 0, 0, 0, 0];
-		sums.clear(false);
 		for (const cell of cells) {
 			count += cell.count;
 			errors += cell.errors;
 			bytesIn += cell.bytesIn;
 			bytesOut += cell.bytesOut;
 			lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
-			const cellClasses = cell.statusClasses;
-			if (cellClasses === null) {
-				classes[statusClassIndex(cell.identity.status)]! += cell.count;
-			} else {
-				for (let i = 0; i < 5; i++) {
-					classes[i]! += cellClasses[i]!;
-				}
-			}
-			cell.windows.addTo(sums, nowMs);
 		}
 		const isOther = first.isOther;
 		const endpoint = groupBy === 'endpoint' && !isOther;
@@ -188,18 +173,66 @@ class BuiltRow implements Row {
 		this.container = isOther ? null : container;
 		this.isOther = isOther;
 		this.count = count;
-		this.rate1s = sums.count1;
-		this.rate10s = sums.count10 / 10;
-		this.ratePerSec = this.rate10s;
-		this.rate60s = sums.count60 / 60;
-		this.status = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
 		this.errors = errors;
 		this.errorRate = count > 0 ? errors / count : 0;
 		this.bytesIn = bytesIn;
 		this.bytesOut = bytesOut;
-		this.bytesInPerSec = sums.bytesIn10 / 10;
-		this.bytesOutPerSec = sums.bytesOut10 / 10;
 		this.lastSeenMs = lastSeenMs;
+	}
+
+	/** The sliding windows of all the cells, at the tick's clock. */
+	private windowRates(): WindowRates {
+		if (this.rates === null) {
+			const {sums, nowMs} = this.context;
+			sums.clear(false);
+			for (const cell of this.cells) {
+				cell.windows.addTo(sums, nowMs);
+			}
+			this.rates = sums.rates();
+		}
+		return this.rates;
+	}
+
+	get ratePerSec(): number {
+		return this.windowRates().rate10s;
+	}
+
+	get rate1s(): number {
+		return this.windowRates().rate1s;
+	}
+
+	get rate10s(): number {
+		return this.windowRates().rate10s;
+	}
+
+	get rate60s(): number {
+		return this.windowRates().rate60s;
+	}
+
+	get bytesInPerSec(): number {
+		return this.windowRates().bytesInPerSec;
+	}
+
+	get bytesOutPerSec(): number {
+		return this.windowRates().bytesOutPerSec;
+	}
+
+	get status(): StatusClasses {
+		if (this.classes === null) {
+			const classes = [0, 0, 0, 0, 0];
+			for (const cell of this.cells) {
+				const cellClasses = cell.statusClasses;
+				if (cellClasses === null) {
+					classes[statusClassIndex(cell.identity.status)]! += cell.count;
+				} else {
+					for (let i = 0; i < 5; i++) {
+						classes[i]! += cellClasses[i]!;
+					}
+				}
+			}
+			this.classes = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
+		}
+		return this.classes;
 	}
 
 	get latencyMs(): LatencySummary {
