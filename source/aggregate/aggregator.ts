@@ -294,7 +294,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * table's row sums when the filter (if any) only asks about what a whole
 	 * row shares; every other view groups and merges cells.
 	 */
-	function units(view: ViewOptions): Map<string, Unit> {
+	function units(view: ViewOptions): Iterable<readonly [string, Unit]> {
 		const filter = activeFilter(view);
 		const compiled = filter === null ? undefined : compiledFilter(filter);
 		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
@@ -313,9 +313,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const rowLevel = view.groupBy === 'endpoint' && !usePeers
 			&& (filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false));
 		if (rowLevel) {
+			// Row sums have distinct keys, and "(other)" is none of them: a list will do.
+			const list: Array<readonly [string, Unit]> = [];
 			for (const sum of endpoints.rowSums()) {
 				if (keep(sum)) {
-					grouped.set(sum.rowKey, {figures: [sum], members: sum.members});
+					list.push([sum.rowKey, {figures: [sum], members: sum.members}]);
 				}
 			}
 			for (const cell of endpoints.otherCells()) {
@@ -323,7 +325,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					addCell(cell);
 				}
 			}
-			return grouped;
+			list.push(...grouped);
+			return list;
 		}
 		if (view.groupBy === 'process' && filter === null && !usePeers) {
 			// An endpoint row served by one process falls whole into that process's row:
@@ -462,7 +465,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
-		const unit = units(view).get(key);
+		const unit = [...units(view)].find(([unitKey]) => unitKey === key)?.[1];
 		if (unit === undefined) {
 			return null;
 		}
