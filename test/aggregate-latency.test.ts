@@ -277,7 +277,7 @@ test('no exchanges, no figures: an empty aggregator reports zero latency', (t) =
 	t.deepEqual(snapshot.totals.latencyMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
 });
 
-test('a quantile walk that steps over chunks of buckets, or looks for p99 alone, finds the same keys as one that reads every bucket', (t) => {
+test('one sketch read in place, or for p99 alone, gives the quantiles of the same sketch combined with an empty one', (t) => {
 	const random = seeded(77);
 	const shapes: Array<() => number> = [
 		() => 0.02 + random() ** 3 * 200, // wide, mostly fast
@@ -294,7 +294,7 @@ test('a quantile walk that steps over chunks of buckets, or looks for p99 alone,
 				keyLatency(shape(), latency);
 				recordKeyedLatency(single, latency);
 			}
-			// Two sketches are combined into a scratch array without chunk totals: the plain walk.
+			// Two sketches are added up into a scratch array first, then walked.
 			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
 			t.is(latencyP99(single), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
 		}

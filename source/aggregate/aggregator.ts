@@ -113,7 +113,7 @@ const identityOf = (connection: Connection, exchange: Exchange, route: string, p
 });
 
 /** A row in the making: the cells whose figures add up to it, and the cells that say who it is. */
-type Unit = {readonly figures: Cell[]; readonly members: readonly Cell[]};
+type Unit = {readonly figures: Cell[]; readonly members: Cell[]};
 
 /** Identity fields every cell of an endpoint row shares, so a filter on them can pick whole rows. */
 const rowFields = new Set(['method', 'route', 'host', 'role']);
@@ -300,16 +300,18 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
 		const grouped = new Map<string, Unit>();
 		const keep = (cell: Cell): boolean => (view.role === 'both' || cell.identity.role === view.role) && matchesCell(cell, filter);
-		const addCell = (cell: Cell): void => {
-			const key = groupKeyOf(cell, view.groupBy);
+		// A row's figures come from `figure`, its identity from `members` (a row sum's cells, or the cell itself).
+		const add = (figure: Cell, members: readonly Cell[]): void => {
+			const key = groupKeyOf(members[0] ?? figure, view.groupBy);
 			const unit = grouped.get(key);
 			if (unit === undefined) {
-				const cells = [cell];
-				grouped.set(key, {figures: cells, members: cells});
+				grouped.set(key, {figures: [figure], members: [...members]});
 			} else {
-				unit.figures.push(cell);
+				unit.figures.push(figure);
+				unit.members.push(...members);
 			}
 		};
+		const addCell = (cell: Cell): void => add(cell, [cell]);
 		const rowLevel = view.groupBy === 'endpoint' && !usePeers
 			&& (filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false));
 		if (rowLevel) {
@@ -336,16 +338,10 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					continue;
 				}
 				const {pid, comm} = sum.membersShare();
-				const whole = sum.exactSum && pid !== null && comm !== null;
-				for (const figure of whole ? [sum] : sum.members) {
-					const key = groupKeyOf(figure.members[0] ?? figure, view.groupBy);
-					const unit = grouped.get(key);
-					if (unit === undefined) {
-						grouped.set(key, {figures: [figure], members: whole ? [...sum.members] : [figure]});
-					} else {
-						unit.figures.push(figure);
-						(unit.members as Cell[]).push(...(whole ? sum.members : [figure]));
-					}
+				if (sum.exactSum && pid !== null && comm !== null) {
+					add(sum, sum.members);
+				} else {
+					sum.members.forEach(addCell);
 				}
 			}
 			for (const cell of endpoints.otherCells()) {

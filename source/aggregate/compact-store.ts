@@ -9,19 +9,11 @@
 // implements the part of the Store interface DDSketch uses (add, keyAtRank,
 // merge, copy, length, count); the sketch's mapping, its accept, merge and
 // quantile rules are the library's.
-//
-// It also keeps the total of every aligned chunk of 32 buckets, so a quantile
-// walk (once per row per tick, over a few hundred buckets for a wide latency
-// range) steps over whole chunks that cannot hold the rank it looks for.
 
-/** Buckets per chunk; bins[0] is always at a multiple of it. */
-export const chunkShift = 5;
-const chunk = 1 << chunkShift;
+const chunk = 32;
 
 export class CompactStore {
 	bins = new Uint32Array(0);
-	/** chunks[c] is the sum of bins[c * 32 ... c * 32 + 31]. */
-	chunks = new Uint32Array(0);
 	/** Key of bins[0]. */
 	offset = 0;
 	count = 0;
@@ -32,9 +24,7 @@ export class CompactStore {
 		if (key < this.minKey || key > this.maxKey) {
 			this.extend(Math.min(key, this.minKey), Math.max(key, this.maxKey));
 		}
-		const index = key - this.offset;
-		this.bins[index]! += weight;
-		this.chunks[index >> chunkShift]! += weight;
+		this.bins[key - this.offset]! += weight;
 		this.count += weight;
 	}
 
@@ -45,14 +35,10 @@ export class CompactStore {
 			const start = Math.floor(low / chunk) * chunk;
 			const end = (Math.floor(high / chunk) + 1) * chunk;
 			const grown = new Uint32Array(end - start);
-			const grownChunks = new Uint32Array((end - start) >> chunkShift);
 			if (this.count > 0) {
-				// Both ends are multiples of a chunk, so whole chunks move.
 				grown.set(bins.subarray(this.minKey - offset, this.maxKey - offset + 1), this.minKey - start);
-				grownChunks.set(this.chunks, (offset - start) >> chunkShift);
 			}
 			this.bins = grown;
-			this.chunks = grownChunks;
 			this.offset = start;
 		}
 		this.minKey = low;
@@ -77,16 +63,13 @@ export class CompactStore {
 		}
 		this.extend(Math.min(this.minKey, other.minKey), Math.max(this.maxKey, other.maxKey));
 		for (let key = other.minKey; key <= other.maxKey; key++) {
-			const count = other.bins[key - other.offset]!;
-			this.bins[key - this.offset]! += count;
-			this.chunks[(key - this.offset) >> chunkShift]! += count;
+			this.bins[key - this.offset]! += other.bins[key - other.offset]!;
 		}
 		this.count += other.count;
 	}
 
 	copy(other: CompactStore): void {
 		this.bins = other.bins.slice();
-		this.chunks = other.chunks.slice();
 		this.offset = other.offset;
 		this.count = other.count;
 		this.minKey = other.minKey;

@@ -11,9 +11,7 @@
 // allocating a sketch per group per tick.
 
 import {DDSketch} from '@datadog/sketches-js';
-import {chunkShift, CompactStore} from './compact-store.js';
-
-const chunkMask = (1 << chunkShift) - 1;
+import {CompactStore} from './compact-store.js';
 import type {LatencySummary} from './types.js';
 
 /** The relative error of every latency quantile (p50, p90, p99) the aggregator reports. */
@@ -141,36 +139,24 @@ const ranks = [0.5, 0.9, 0.99];
  * `bins[first + i]` holds key `minKey + i`, for i in [0, length). The walk
  * starts at whichever end is nearer p50 (guessed from the mean, which only
  * affects speed): one walk down the tail finds all three, or a walk up to p50
- * and one down the tail to p90. With a store's chunk totals (`chunks[c]` sums
- * `bins[32c ... 32c + 31]`, and bins outside [first, first + length) are 0),
- * whole chunks that cannot hold the rank looked for are stepped over. With
- * `from` 2, only p99 is looked for: a short walk down the tail.
+ * and one down the tail to p90. With `from` 2, only p99 is looked for: a short
+ * walk down the tail.
  */
-function findKeys(bins: Uint32Array, chunks: Uint32Array | null, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping, from = 0): void {
+function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping, from = 0): void {
 	const {zeroCount, count} = totals;
 	const last = first + length - 1;
 	let next = from; // the lowest quantile looked for: p50 (0), or p99 (2) alone
 	if (next === 0 && mapping.key(totals.sum / count) - minKey < length / 2) {
-		const target = ranks[0]! * (count - 1);
 		let running = zeroCount;
 		let i = first;
-		if (running > target) {
+		if (running > ranks[0]! * (count - 1)) {
 			keys[next++] = Number.NaN;
 		} else {
-			while (i < last) {
-				if (chunks !== null && ((i & chunkMask) === 0 || i === first)) {
-					const sum = chunks[i >> chunkShift]!;
-					if (running + sum <= target) {
-						running += sum;
-						i = Math.min(last, (i | chunkMask) + 1);
-						continue;
-					}
-				}
+			for (; i < last; i++) {
 				running += bins[i]!;
-				if (running > target) {
+				if (running > ranks[0]! * (count - 1)) {
 					break;
 				}
-				i++;
 			}
 			keys[next++] = minKey + i - first;
 		}
@@ -178,33 +164,23 @@ function findKeys(bins: Uint32Array, chunks: Uint32Array | null, first: number, 
 	// Down from the top: bucket i holds a quantile when the buckets below it hold no more than its rank.
 	let below = count;
 	let found = ranks.length;
-	let i = last;
-	while (found > next) {
+	for (let i = last; found > next; i--) {
 		if (i < first) {
 			keys[--found] = Number.NaN; // the zero bucket
 			continue;
-		}
-		if (chunks !== null && ((i & chunkMask) === chunkMask || i === last)) {
-			const sum = chunks[i >> chunkShift]!;
-			if (below - sum > ranks[found - 1]! * (count - 1)) {
-				below -= sum;
-				i = (i & ~chunkMask) - 1;
-				continue;
-			}
 		}
 		below -= bins[i]!;
 		while (found > next && below <= ranks[found - 1]! * (count - 1)) {
 			keys[--found] = minKey + i - first;
 		}
-		i--;
 	}
 }
 
 const valueOf = (key: number, totals: Totals, mapping: Mapping): number =>
 	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, mapping.value(key)));
 
-function summarize(bins: Uint32Array, chunks: Uint32Array | null, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
-	findKeys(bins, chunks, first, length, minKey, totals, mapping);
+function summarize(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
+	findKeys(bins, first, length, minKey, totals, mapping);
 	return {
 		p50: valueOf(keys[0]!, totals, mapping),
 		p90: valueOf(keys[1]!, totals, mapping),
@@ -220,10 +196,10 @@ function summarize(bins: Uint32Array, chunks: Uint32Array | null, first: number,
  */
 export function latencyP99(sketch: LatencySketch): number {
 	const {store} = sketch;
-	if (sketch.count === 0 || store.count === 0) {
-		return sketch.count === 0 ? 0 : summarizeLatency([sketch]).p99;
+	if (store.count === 0) {
+		return 0; // no values, or every one in the zero bucket
 	}
-	findKeys(store.bins, store.chunks, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, sketch.mapping, 2);
+	findKeys(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, sketch.mapping, 2);
 	return valueOf(keys[2]!, sketch, sketch.mapping);
 }
 
@@ -245,15 +221,15 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 		const {store} = sketch;
 		if (store.count === 0) {
 			// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
-			return summarize(store.bins, null, 0, 0, 0, sketch, mapping);
+			return summarize(store.bins, 0, 0, 0, sketch, mapping);
 		}
-		return summarize(store.bins, store.chunks, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, mapping);
+		return summarize(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, mapping);
 	}
 	const buckets = combine(sketches);
 	if (buckets.count === 0) {
 		return emptyLatency;
 	}
-	return summarize(buckets.counts, null, 0, buckets.length, buckets.minKey, buckets, mapping);
+	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets, mapping);
 }
 
 /** Display buckets: a 1-2-5 series of upper bounds from 10 µs to 100 s. */

@@ -86,26 +86,8 @@ export type Decoder = {
 const noEndpoint: Endpoint = {address: '', port: 0};
 const noBytes = Buffer.alloc(0);
 
-const newDataEvent = (): Mutable<DataEvent> => ({
-	kind: 'data',
-	connId: 0,
-	pid: 0,
-	tid: 0,
-	fd: 0,
-	comm: '',
-	origin: 'unknown',
-	direction: 'egress',
-	syscall: '',
-	local: noEndpoint,
-	remote: noEndpoint,
-	tsEnterNs: 0,
-	tsExitNs: 0,
-	bytes: 0,
-	data: new Uint8Array(0),
-});
-
-// The streaming decoder's data event: its bytes are read in place from the batch;
-// `data`, a view of them, is made only when asked for.
+// A data event: its bytes are read in place from the batch; `data`, a view of
+// them, is made only when asked for. The streaming decoder reuses one.
 class BatchDataEvent implements DataEvent {
 	readonly kind = 'data';
 	connId = 0;
@@ -178,7 +160,7 @@ export function createDecoder(): Decoder {
 		}
 
 		const captured = Math.min(view.getUint32(record + 52, true), length - recordHeaderBytes);
-		const data: Mutable<DataEvent> = reusedData ?? newDataEvent();
+		const data = reusedData ?? new BatchDataEvent();
 		data.connId = connId;
 		data.pid = pid;
 		data.tid = tid;
@@ -192,13 +174,9 @@ export function createDecoder(): Decoder {
 		data.tsEnterNs = u64(view, record + 32);
 		data.tsExitNs = u64(view, record + 40);
 		data.bytes = view.getUint32(record + 48, true);
-		if (reusedData === null) {
-			data.data = batch.subarray(record + recordHeaderBytes, record + recordHeaderBytes + captured);
-		} else {
-			reusedData.batch = batch;
-			reusedData.batchOffset = record + recordHeaderBytes;
-			reusedData.captured = captured;
-		}
+		data.batch = batch;
+		data.batchOffset = record + recordHeaderBytes;
+		data.captured = captured;
 
 		return data;
 	}

@@ -2,7 +2,7 @@
 // for a response from the method of the request it answers. Bodies are framed
 // by byte counts only, so that bytes the capture did not copy cost nothing.
 
-import type {RequestHead, ResponseHead} from './head-parser.js';
+import {lineFeed, type RequestHead, type ResponseHead} from './head-parser.js';
 
 export type BodyFraming =
 	| {readonly kind: 'none'} // the message ends with its head
@@ -81,9 +81,8 @@ export const parseChunkSizeLine = (buf: Buffer, start: number, end = buf.length)
 	const next = buf[at]!;
 	// After the digits: whitespace, ';' extensions, or the line end.
 	if (next !== 0x0d && next !== 0x0a && next !== 0x3b && next !== 0x20 && next !== 0x09) return badLine;
-	let lf = at;
-	while (lf < end && buf[lf] !== 0x0a) lf++;
-	if (lf === end) return end - start > maxChunkLineBytes ? badLine : moreLine;
+	const lf = lineFeed(buf, at, end);
+	if (lf < 0) return end - start > maxChunkLineBytes ? badLine : moreLine;
 	if (lf + 1 - start > maxChunkLineBytes) return badLine;
 	return {status: 'ok', size, consumed: lf + 1 - start};
 };
@@ -97,9 +96,8 @@ const badTrailers: TrailerSection = {status: 'invalid'};
 export const parseTrailerSection = (buf: Buffer, start: number, maxBytes: number, end = buf.length): TrailerSection => {
 	let pos = start;
 	for (;;) {
-		let lf = pos;
-		while (lf < end && buf[lf] !== 0x0a) lf++;
-		if (lf === end) return end - start > maxBytes ? badTrailers : moreTrailers;
+		const lf = lineFeed(buf, pos, end);
+		if (lf < 0) return end - start > maxBytes ? badTrailers : moreTrailers;
 		if (lf + 1 - start > maxBytes) return badTrailers;
 		const lineEnd = lf > pos && buf[lf - 1] === 0x0d ? lf - 1 : lf;
 		if (lineEnd === pos) return {status: 'ok', consumed: lf + 1 - start};

@@ -170,11 +170,21 @@ const newRequestHead = (version: string, method: string, target: string): Reques
 	upgrade: null,
 });
 
+const isBlank = (byte: number | undefined): boolean => byte === SP || byte === HT;
+// Where buf[from..to) starts and ends once leading and trailing spaces and tabs are left out.
+const blanksSkipped = (buf: Buffer, from: number, to: number): number => {
+	while (from < to && isBlank(buf[from])) from++;
+	return from;
+};
+
+const blanksDropped = (buf: Buffer, from: number, to: number): number => {
+	while (to > from && isBlank(buf[to - 1])) to--;
+	return to;
+};
+
 const trimmedValue = (buf: Buffer, from: number, to: number): string => {
-	let start = from;
-	let end = to;
-	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
-	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	const start = blanksSkipped(buf, from, to);
+	const end = blanksDropped(buf, start, to);
 	return buf.toString('latin1', start, end);
 };
 
@@ -205,29 +215,28 @@ const internedLatin1 = (buf: Buffer, from: number, to: number, hash: number): st
 };
 
 const hostValue = (buf: Buffer, from: number, to: number): string => {
-	let start = from;
-	let end = to;
-	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
-	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	const start = blanksSkipped(buf, from, to);
+	let end = blanksDropped(buf, start, to);
 	if (end - start > maxHostLength) end = start + maxHostLength;
 	let hash = 0;
 	for (let at = start; at < end; at++) hash = hashStep(hash, buf[at]!);
 	return internedLatin1(buf, start, end, hash);
 };
 
-// The first line feed in buf[from..to), or -1. A plain loop: head lines are short,
-// and Buffer#indexOf costs more to call than it saves on them.
-const lineFeed = (buf: Buffer, from: number, to: number): number => {
+/**
+ * The first line feed in buf[from..to), or -1. A plain loop: head and chunk
+ * lines are short, Buffer#indexOf costs more to call than it saves on them, and
+ * it would search past `to` (buf may be a whole drained batch).
+ */
+export const lineFeed = (buf: Buffer, from: number, to: number): number => {
 	for (let at = from; at < to; at++) if (buf[at] === LF) return at;
 	return -1;
 };
 
 // buf[from..to) with spaces and tabs trimmed is `word` (lower case), ASCII case folded.
 const valueIs = (buf: Buffer, from: number, to: number, word: readonly number[]): boolean => {
-	let start = from;
-	let end = to;
-	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
-	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	const start = blanksSkipped(buf, from, to);
+	const end = blanksDropped(buf, start, to);
 	return end - start === word.length && nameMatches(buf, start, word);
 };
 
@@ -245,10 +254,8 @@ const parseContentLength = (value: string): number => {
 
 // The common case on bytes: 1 to 15 digits between optional spaces and tabs. Anything else: the string rules.
 const contentLengthAt = (buf: Buffer, from: number, to: number): number => {
-	let start = from;
-	let end = to;
-	while (start < end && (buf[start] === SP || buf[start] === HT)) start++;
-	while (end > start && (buf[end - 1] === SP || buf[end - 1] === HT)) end--;
+	const start = blanksSkipped(buf, from, to);
+	const end = blanksDropped(buf, start, to);
 	if (end > start && end - start <= 15) {
 		let length = 0;
 		let at = start;

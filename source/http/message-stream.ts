@@ -20,6 +20,7 @@ import {
 import {
 	defaultMaxHeadBytes,
 	isHead,
+	lineFeed,
 	messageStartKind,
 	parseHeadOrStatus,
 	type Head,
@@ -314,14 +315,6 @@ export class MessageStream {
 		this.frontEnd = this.frontBuf.length;
 	}
 
-	// A line feed in this chunk's captured bytes from `off`?
-	private hasLineFeed(off: number): boolean {
-		const {buf} = this;
-		const end = this.base + this.captured;
-		for (let at = this.base + off; at < end; at++) if (buf[at] === 0x0a) return true;
-		return false;
-	}
-
 	private readHead(event: DataEvent, off: number): number {
 		const total = event.bytes;
 		const carried = this.pending?.length ?? 0;
@@ -335,7 +328,7 @@ export class MessageStream {
 		this.front(off);
 		// Nothing can end a head or a start line but a line feed: wait for one.
 		const result: Head | NoHead =
-			carried > 0 && !this.hasLineFeed(off)
+			carried > 0 && lineFeed(this.buf, this.base + off, this.base + this.captured) < 0
 				? needMore
 				: parseHeadOrStatus(this.frontBuf, this.frontStart, this.expect, this.maxHeadBytes, false, this.frontEnd);
 		if (isHead(result)) {
