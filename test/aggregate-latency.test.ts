@@ -7,7 +7,7 @@
 
 import test, {type ExecutionContext} from 'ava';
 import {createAggregator, latencyRelativeError, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
-import {createLatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
+import {LATENCY_RELATIVE_ERROR, createLatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
@@ -298,6 +298,52 @@ test('one sketch read in place, or for p99 alone, gives the quantiles of the sam
 			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
 			t.is(latencyP99(single), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
 		}
+	}
+});
+
+test('a sketch that keeps its p99 as values arrive reads the p99 of walking its buckets, after every value and every merge', (t) => {
+	const random = seeded(78);
+	const shapes: Array<() => number> = [
+		() => 0.02 + random() ** 3 * 200,
+		() => 5 + random() * 0.5,
+		() => random() < 0.995 ? 1 : 30_000,
+		() => random() < 0.5 ? 0 : 0.001 + random(),
+		() => random() < 0.98 ? 0 : 3, // nearly all in the zero bucket: p99 moves in and out of it
+		() => Math.exp(random() * 20 - 10),
+		() => 1000 - random() * 999, // slower first: p99 settles downwards
+	];
+	const latency = {ms: 0, key: 0};
+	// 101 values in distinct buckets: rank 0.99 * 100 is 99 exactly, and the 99 values below the
+	// 100th do not exceed it, so p99 is the 100th value, not the 99th.
+	const steps = createLatencySketch(true);
+	for (let i = 0; i < 101; i++) {
+		keyLatency(1.05 ** i, latency);
+		recordKeyedLatency(steps, latency);
+		latencyP99(steps);
+	}
+	t.true(Math.abs(latencyP99(steps) / 1.05 ** 99 - 1) <= LATENCY_RELATIVE_ERROR, 'p99 of 101 distinct values is the 100th');
+	for (const [index, shape] of shapes.entries()) {
+		const tracked = createLatencySketch(true);
+		const walked = createLatencySketch();
+		for (let i = 0; i < 3000; i++) {
+			keyLatency(shape(), latency);
+			recordKeyedLatency(tracked, latency);
+			recordKeyedLatency(walked, latency);
+			if (i % 500 === 250) {
+				// A merge puts the position out of date: the next read walks again.
+				const other = createLatencySketch();
+				for (let j = 0; j < 40; j++) {
+					keyLatency(shape() * 3, latency);
+					recordKeyedLatency(other, latency);
+				}
+				tracked.merge(other);
+				walked.merge(other);
+			}
+			if (i < 300 || i % 37 === 0) {
+				t.is(latencyP99(tracked), latencyP99(walked), `shape ${index}, after ${i + 1} values`);
+			}
+		}
+		t.is(latencyP99(tracked), summarizeLatency([walked]).p99, `shape ${index}, at the end`);
 	}
 });
 

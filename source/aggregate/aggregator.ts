@@ -15,7 +15,7 @@ import {CellTable} from './cell-table.js';
 import {compiledFilter, type FilterSubject} from './filter.js';
 import {createLatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
-import {buildRow, groupKeyOf, topPaths, type RowContext} from './rows.js';
+import {buildRow, groupKeyOf, materializeRow, topPaths, type RowContext} from './rows.js';
 import {recentSlowMs} from './samples.js';
 import {KeyOrder, sortRows} from './sort.js';
 import type {
@@ -414,14 +414,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			keyOrders.set(view.groupBy, order);
 		}
 		rows = sortRows(rows, view.sort, order);
-		// A row's quantiles, rates and status classes are worked out when first read. The rows a screen shows
+		// A row's figures and identity are worked out when first read. The rows a screen shows
 		// get theirs now, from the same figures the sort saw, not from exchanges
 		// that arrive before the view draws.
 		for (let i = 0; i < Math.min(rows.length, materializedRows); i++) {
-			const row = rows[i]!;
-			void row.latencyMs;
-			void row.ratePerSec;
-			void row.status;
+			materializeRow(rows[i]!);
 		}
 		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
 		let count = 0;

@@ -100,7 +100,7 @@ export class Cell {
 	bytesOut = 0;
 	firstSeenMs = Infinity;
 	lastSeenMs = -Infinity;
-	readonly latency: LatencySketch = createLatencySketch();
+	readonly latency: LatencySketch = createLatencySketch(true);
 	readonly ttfb: LatencySketch = createLatencySketch();
 	readonly windows = new SecondCounters();
 	readonly paths: PathSample;
@@ -115,13 +115,15 @@ export class Cell {
 	row: Cell | null = null;
 	/** A row sum that adds up exactly its current members (none has expired out of it). */
 	exactSum = true;
+	/** A sort's rank of this cell's row key (see KeyOrder): which order, which of its rebuilds, and the rank. */
+	rankOrder: object | null = null;
+	rankGeneration = -1;
+	rank = 0;
 	/** Bumped on every change, so summaries are computed once per change, not once per tick. */
 	private version = 0;
 	private latencyVersion = -1;
 	private ttfbVersion = -1;
 	private latencySummaryCache: LatencySummary | null = null;
-	private p99Version = -1;
-	private p99Cache = 0;
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
@@ -211,16 +213,12 @@ export class Cell {
 		return this.latencySummaryCache;
 	}
 
-	/** Total-time p99 alone (cheaper than the whole summary), computed once per change. */
+	/** Total-time p99 alone: the sketch keeps its position, so this reads a few fields. */
 	latencyP99(): number {
 		if (this.latencyVersion === this.version && this.latencySummaryCache !== null) {
 			return this.latencySummaryCache.p99;
 		}
-		if (this.p99Version !== this.version) {
-			this.p99Cache = latencyP99(this.latency);
-			this.p99Version = this.version;
-		}
-		return this.p99Cache;
+		return latencyP99(this.latency);
 	}
 
 	/** Time-to-first-byte quantiles, computed once per change, and only when asked for. */

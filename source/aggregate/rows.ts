@@ -104,18 +104,11 @@ function historyOf(cells: readonly Cell[], nowMs: number): number[] {
 	return sums.history!;
 }
 
-/**
- * A row as a tick builds it. Figures a tick seldom reads of every row (the
- * sparkline of the rows on screen, rates, status classes, latency and
- * time-to-first-byte quantiles, example paths) are prototype getters,
- * worked out when first read, from the same cells at the tick's clock (so they
- * include what the cells took in between, which the view reads within the same
- * tick): a tick of thousands of rows pays only for what it sorts and shows. (A class, not an
- * object literal with getters: those cost a closure each, per row.)
- */
-class BuiltRow implements Row {
-	readonly key: string;
-	readonly groupBy: GroupBy;
+/** A row's sums over its cells: count, errors, bytes, last seen. */
+type RowSums = {count: number; errors: number; bytesIn: number; bytesOut: number; lastSeenMs: number};
+
+/** Who a row is: the fields its cells share. */
+type RowIdentity = {
 	readonly label: string;
 	readonly role: Role | null;
 	readonly method: string | null;
@@ -123,13 +116,21 @@ class BuiltRow implements Row {
 	readonly host: string | null;
 	readonly process: {readonly pid: number; readonly comm: string} | null;
 	readonly container: string | null;
-	readonly isOther: boolean;
-	readonly count: number;
-	readonly errors: number;
-	readonly errorRate: number;
-	readonly bytesIn: number;
-	readonly bytesOut: number;
-	readonly lastSeenMs: number;
+};
+
+/**
+ * A row as a tick builds it. Every figure, and who the row is, are prototype
+ * getters worked out when first read, from the same cells at the tick's clock
+ * (so they include what the cells took in between, which the view reads
+ * within the same tick): a tick sorting thousands of rows by one column reads
+ * that column of each, and everything only of the rows it shows (the
+ * aggregator reads those at the tick). Each cell a row reads is a cache miss
+ * a tick of 5,000 rows pays 5,000 times. (A class, not an object literal with
+ * getters: those cost a closure each, per row.)
+ */
+class BuiltRow implements Row {
+	private sums: RowSums | null = null;
+	private identity: RowIdentity | null = null;
 	private rates: WindowRates | null = null;
 	private classes: StatusClasses | null = null;
 	private latency: LatencySummary | null = null;
@@ -138,46 +139,123 @@ class BuiltRow implements Row {
 	private paths: readonly string[] | null = null;
 
 	constructor(
-		key: string,
-		private readonly cells: readonly Cell[],
+		readonly key: string,
+		/** The cells whose figures add up to the row. */
+		readonly cells: readonly Cell[],
 		private readonly members: readonly Cell[],
 		private readonly context: RowContext,
-	) {
-		const {groupBy} = context;
-		const first = members[0] ?? cells[0]!;
-		let count = 0;
-		let errors = 0;
-		let bytesIn = 0;
-		let bytesOut = 0;
-		let lastSeenMs = -Infinity;
-		for (const cell of cells) {
-			count += cell.count;
-			errors += cell.errors;
-			bytesIn += cell.bytesIn;
-			bytesOut += cell.bytesOut;
-			lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
+	) {}
+
+	get groupBy(): GroupBy {
+		return this.context.groupBy;
+	}
+
+	get isOther(): boolean {
+		return (this.members[0] ?? this.cells[0]!).isOther;
+	}
+
+	private summed(): RowSums {
+		if (this.sums === null) {
+			let count = 0;
+			let errors = 0;
+			let bytesIn = 0;
+			let bytesOut = 0;
+			let lastSeenMs = -Infinity;
+			for (const cell of this.cells) {
+				count += cell.count;
+				errors += cell.errors;
+				bytesIn += cell.bytesIn;
+				bytesOut += cell.bytesOut;
+				lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
+			}
+			this.sums = {count, errors, bytesIn, bytesOut, lastSeenMs};
 		}
-		const isOther = first.isOther;
-		const endpoint = groupBy === 'endpoint' && !isOther;
-		const {pid, comm, role, host, container} = cells.length === 1 && cells[0]!.members === members && members.length > 0
-			? cells[0]!.membersShare()
-			: sharedIdentity(members.length > 0 ? members : cells);
-		this.key = key;
-		this.groupBy = groupBy;
-		this.label = labelOf(first, groupBy);
-		this.role = role;
-		this.method = endpoint ? first.identity.method : null;
-		this.route = endpoint ? first.identity.route : null;
-		this.host = isOther ? null : host;
-		this.process = isOther || pid === null || comm === null ? null : {pid, comm};
-		this.container = isOther ? null : container;
-		this.isOther = isOther;
-		this.count = count;
-		this.errors = errors;
-		this.errorRate = count > 0 ? errors / count : 0;
-		this.bytesIn = bytesIn;
-		this.bytesOut = bytesOut;
-		this.lastSeenMs = lastSeenMs;
+		return this.sums;
+	}
+
+	get count(): number {
+		return this.summed().count;
+	}
+
+	get errors(): number {
+		return this.summed().errors;
+	}
+
+	get errorRate(): number {
+		const {count, errors} = this.summed();
+		return count > 0 ? errors / count : 0;
+	}
+
+	get bytesIn(): number {
+		return this.summed().bytesIn;
+	}
+
+	get bytesOut(): number {
+		return this.summed().bytesOut;
+	}
+
+	get lastSeenMs(): number {
+		return this.summed().lastSeenMs;
+	}
+
+	private identified(): RowIdentity {
+		if (this.identity === null) {
+			const {cells, members} = this;
+			const {groupBy} = this.context;
+			const first = members[0] ?? cells[0]!;
+			const {isOther} = first;
+			const endpoint = groupBy === 'endpoint' && !isOther;
+			const {pid, comm, role, host, container} = cells.length === 1 && cells[0]!.members === members && members.length > 0
+				? cells[0]!.membersShare()
+				: sharedIdentity(members.length > 0 ? members : cells);
+			this.identity = {
+				label: labelOf(first, groupBy),
+				role,
+				method: endpoint ? first.identity.method : null,
+				route: endpoint ? first.identity.route : null,
+				host: isOther ? null : host,
+				process: isOther || pid === null || comm === null ? null : {pid, comm},
+				container: isOther ? null : container,
+			};
+		}
+		return this.identity;
+	}
+
+	get label(): string {
+		return this.identified().label;
+	}
+
+	get role(): Role | null {
+		return this.identified().role;
+	}
+
+	get method(): string | null {
+		return this.identified().method;
+	}
+
+	get route(): string | null {
+		return this.identified().route;
+	}
+
+	get host(): string | null {
+		return this.identified().host;
+	}
+
+	get process(): {readonly pid: number; readonly comm: string} | null {
+		return this.identified().process;
+	}
+
+	get container(): string | null {
+		return this.identified().container;
+	}
+
+	/** Reads now what a view shows of the row, so that it is what the sort saw. */
+	materialize(): void {
+		this.summed();
+		this.identified();
+		void this.latencyMs;
+		void this.ratePerSec;
+		void this.status;
 	}
 
 	/** The sliding windows of all the cells, at the tick's clock. */
@@ -266,3 +344,19 @@ export const rowLatencyP99 = (row: Row): number => row instanceof BuiltRow ? row
 /** A row from the cells whose figures add up to it and the cells that say who it is (the same ones, or a row sum's members). */
 export const buildRow = (key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext): Row =>
 	new BuiltRow(key, cells, members, context);
+
+/** Where a sort may keep a row's key rank: the row's one cell, when the row's key is that cell's own. */
+export const rankHolderOf = (row: Row): Cell | null => {
+	if (row instanceof BuiltRow && row.cells.length === 1) {
+		const cell = row.cells[0]!;
+		return cell.rowKey === row.key ? cell : null;
+	}
+	return null;
+};
+
+/** Reads a row's figures now (see BuiltRow). */
+export const materializeRow = (row: Row): void => {
+	if (row instanceof BuiltRow) {
+		row.materialize();
+	}
+};

@@ -2,7 +2,7 @@
 // values) fall back to the row key, always ascending, so rows with the same
 // figures keep their places from one tick to the next.
 
-import {rowLatencyP99} from './rows.js';
+import {rankHolderOf, rowLatencyP99} from './rows.js';
 import type {Row, Sort, SortColumn} from './types.js';
 
 /** Every column a view can sort by, in the order a UI cycles through them. */
@@ -57,20 +57,35 @@ export function compareRows(sort: Sort): (a: Row, b: Row) => number {
  * The ascending order of row keys, as numbers, kept from tick to tick: ties
  * (frequent: quantiles fall on sketch buckets) compare two numbers instead of
  * two long keys. Rebuilt, with one string sort, only when a key it has not
- * ranked shows up; the rebuild also forgets keys that are gone.
+ * ranked shows up; the rebuild also forgets keys that are gone. A row whose
+ * key is its cell's own (an endpoint row) keeps its rank on that cell, which
+ * the tick reads anyway: a map lookup by a long key is cache misses, per row.
  */
 export class KeyOrder {
 	private ranks = new Map<string, number>();
+	/** Bumped on every rebuild: ranks kept on cells before it are stale. */
+	private generation = 0;
 
 	/** The rank of each row's key, in the rows' order. */
 	of(rows: readonly Row[]): Float64Array {
 		const ranks = new Float64Array(rows.length);
 		for (let i = 0; i < rows.length; i++) {
-			const rank = this.ranks.get(rows[i]!.key);
+			const row = rows[i]!;
+			const holder = rankHolderOf(row);
+			if (holder !== null && holder.rankOrder === this && holder.rankGeneration === this.generation) {
+				ranks[i] = holder.rank;
+				continue;
+			}
+			const rank = this.ranks.get(row.key);
 			if (rank === undefined) {
 				return this.rebuild(rows);
 			}
 			ranks[i] = rank;
+			if (holder !== null) {
+				holder.rankOrder = this;
+				holder.rankGeneration = this.generation;
+				holder.rank = rank;
+			}
 		}
 		return ranks;
 	}
@@ -78,6 +93,7 @@ export class KeyOrder {
 	private rebuild(rows: readonly Row[]): Float64Array {
 		const keys = rows.map(row => row.key).sort((a, b) => a < b ? -1 : (a > b ? 1 : 0));
 		this.ranks = new Map();
+		this.generation++;
 		for (let i = 0; i < keys.length; i++) {
 			this.ranks.set(keys[i]!, i);
 		}
