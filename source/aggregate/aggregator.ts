@@ -405,7 +405,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			const row = buildRow(key, unit.figures, unit.members, context);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
-				contributing.push(...unit.figures);
+				if (filter !== null) {
+					contributing.push(...unit.figures);
+				}
 			}
 		}
 		let order = keyOrders.get(view.groupBy);

@@ -23,7 +23,7 @@ export const LATENCY_RELATIVE_ERROR = 0.01;
  * how many in it, for a sketch of `count` values. `count` -1: not tracked yet,
  * or out of date (a merge or another writer): the next read walks the buckets.
  */
-type P99Position = {key: number; below: number; at: number; count: number};
+type P99Position = {key: number; below: number; at: number; count: number; value: number; valueKey: number};
 
 /** A DDSketch whose bucket counts live in a CompactStore. */
 export type LatencySketch = Omit<DDSketch, 'store' | 'merge'> & {
@@ -47,7 +47,7 @@ export function createLatencySketch(trackP99 = false): LatencySketch {
 	sketch.mapping = template.mapping; // immutable, and mergeable() compares gammas
 	sketch.negativeStore = sharedNegativeStore;
 	(sketch as {store: unknown}).store = new CompactStore();
-	(sketch as unknown as {p99: unknown}).p99 = trackP99 ? {key: 0, below: 0, at: 0, count: -1} : null;
+	(sketch as unknown as {p99: unknown}).p99 = trackP99 ? {key: 0, below: 0, at: 0, count: -1, value: 0, valueKey: Number.NaN} : null;
 	return sketch as unknown as LatencySketch;
 }
 
@@ -273,7 +273,14 @@ export function latencyP99(sketch: LatencySketch): number {
 			p99.count = sketch.count;
 			settleP99(p99, sketch);
 		}
-		return p99.key === -Infinity ? 0 : valueOf(p99.key, sketch, sketch.mapping);
+		if (p99.key === -Infinity) {
+			return 0;
+		}
+		if (p99.valueKey !== p99.key) {
+			p99.value = sketch.mapping.value(p99.key); // a power: once per bucket the p99 moves to, not per read
+			p99.valueKey = p99.key;
+		}
+		return Math.min(sketch.max, Math.max(sketch.min, p99.value));
 	}
 	findKeys(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, sketch.mapping, 2);
 	return valueOf(keys[2]!, sketch, sketch.mapping);

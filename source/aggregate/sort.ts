@@ -106,18 +106,35 @@ export function sortRows(rows: readonly Row[], sort: Sort, order: KeyOrder = new
 	const extract = extractors[sort.column];
 	const direction = sort.descending ? -1 : 1;
 	const ranks = order.of(rows);
-	// Extract once per row, not once per comparison; sort row indices.
-	const values: Array<number | string> = rows.map(extract);
-	const indices = Array.from(rows, (_, index) => index);
-	if (values.every(value => typeof value === 'number')) {
+	const count = rows.length;
+	// Extract once per row, not once per comparison; sort row indices. Plain loops: the
+	// mapping forms of Array.from and Float64Array.from call back per element.
+	const values: Array<number | string> = new Array<number | string>(count);
+	const indices: number[] = new Array<number>(count);
+	let numeric = true;
+	for (let i = 0; i < count; i++) {
+		const value = extract(rows[i]!);
+		values[i] = value;
+		indices[i] = i;
+		numeric &&= typeof value === 'number';
+	}
+	if (numeric) {
 		// Figures (nearly every sort): subtract, NaN as the smallest value. Equal values,
 		// infinities included (their difference is NaN, which is falsy), fall back to the key.
-		const numbers = Float64Array.from(values as number[], value => Number.isNaN(value) ? -Infinity : value);
+		const numbers = new Float64Array(count);
+		for (let i = 0; i < count; i++) {
+			const value = values[i] as number;
+			numbers[i] = Number.isNaN(value) ? -Infinity : value;
+		}
 		indices.sort((a, b) => (direction * (numbers[a]! - numbers[b]!)) || ranks[a]! - ranks[b]!);
 	} else {
 		indices.sort((a, b) => (direction * compareValues(values[a]!, values[b]!)) || ranks[a]! - ranks[b]!);
 	}
-	return indices.map(index => rows[index]!);
+	const sorted: Row[] = new Array<Row>(count);
+	for (let i = 0; i < count; i++) {
+		sorted[i] = rows[indices[i]!]!;
+	}
+	return sorted;
 }
 
 /** Whether a column reads best largest first (figures) or A to Z (names). */
