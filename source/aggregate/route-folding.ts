@@ -25,6 +25,7 @@ type SegmentNode = RouteNode & {
 	// placeholder): the next path with the same segment finds its child by
 	// comparing text in place, without normalizing, slicing or hashing it.
 	readonly recentSegments: string[];
+	readonly recentHashes: number[];
 	readonly recentChildren: SegmentNode[];
 	recentNext: number;
 };
@@ -32,23 +33,34 @@ type SegmentNode = RouteNode & {
 const recentPerNode = 8;
 
 const newNode = (route: string): SegmentNode =>
-	({route, children: new Map(), wildcard: null, rest: null, recentSegments: [], recentChildren: [], recentNext: 0});
+	({route, children: new Map(), wildcard: null, rest: null, recentSegments: [], recentHashes: [], recentChildren: [], recentNext: 0});
 
-/** A child of `node` reached recently through exactly path[start, end), if any. */
-function recentChild(node: SegmentNode, path: string, start: number, end: number): SegmentNode | undefined {
-	const {recentSegments} = node;
+/** Whether text[start, start + segment.length) is `segment` (a loop: startsWith with a position is a slow builtin call). */
+function sameText(text: string, start: number, segment: string): boolean {
+	for (let i = 0; i < segment.length; i++) {
+		if (text.charCodeAt(start + i) !== segment.charCodeAt(i)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/** A child of `node` reached recently through exactly path[start, end), whose hash is `hash`, if any. */
+function recentChild(node: SegmentNode, path: string, start: number, end: number, hash: number): SegmentNode | undefined {
+	const {recentSegments, recentHashes} = node;
 	for (let i = 0; i < recentSegments.length; i++) {
 		const segment = recentSegments[i]!;
-		if (segment.length === end - start && path.startsWith(segment, start)) {
+		if (recentHashes[i] === hash && segment.length === end - start && sameText(path, start, segment)) {
 			return node.recentChildren[i];
 		}
 	}
 	return undefined;
 }
 
-function rememberChild(node: SegmentNode, segment: string, child: SegmentNode): void {
+function rememberChild(node: SegmentNode, segment: string, hash: number, child: SegmentNode): void {
 	const slot = node.recentNext;
 	node.recentSegments[slot] = segment;
+	node.recentHashes[slot] = hash;
 	node.recentChildren[slot] = child;
 	node.recentNext = (slot + 1) % recentPerNode;
 }
@@ -91,39 +103,47 @@ export class RouteFolder {
 		if (path === '*') {
 			return this.special.get('*')!;
 		}
-		const bounds = pathBounds(path);
-		if (bounds === null) {
+		// Where the path proper starts; its end ("?", "#" or the string's end) is found segment by segment below.
+		const start = path.charCodeAt(0) === 47 ? 0 : pathBounds(path)?.start;
+		if (start === undefined) {
 			return this.special.get(':authority')!;
 		}
-		if (bounds.start === bounds.end) {
+		if (start === path.length) {
 			return this.special.get('/')!;
 		}
 		let node = this.root;
 		let segments = 0;
-		let segmentStart = bounds.start + 1;
+		let segmentStart = start + 1;
 		for (;;) {
-			let segmentEnd = path.indexOf('/', segmentStart);
-			if (segmentEnd < 0 || segmentEnd > bounds.end) {
-				segmentEnd = bounds.end;
+			// One pass over the segment: where it ends, and a hash of it for the recently-seen shortcut.
+			let segmentEnd = segmentStart;
+			let hash = 0;
+			let code = 0;
+			for (; segmentEnd < path.length; segmentEnd++) {
+				code = path.charCodeAt(segmentEnd);
+				if (code === 47 || code === 63 || code === 35) {
+					break;
+				}
+				hash = (Math.imul(hash, 31) + code) | 0;
 			}
 			if (++segments > maxRouteSegments) {
 				return restOf(node);
 			}
 			// A segment that is its own normal form (a name, not an id) and was seen
 			// here lately: normalizing it again would give the same text.
-			let next: SegmentNode | null | undefined = node.children === null ? undefined : recentChild(node, path, segmentStart, segmentEnd);
+			let next: SegmentNode | null | undefined = node.children === null ? undefined : recentChild(node, path, segmentStart, segmentEnd, hash);
 			if (next === undefined) {
 				const segment = normalizeSegment(path, segmentStart, segmentEnd);
 				next = this.step(node, segment);
 				if (next === null) {
 					return restOf(node);
 				}
-				if (node.children !== null && segment.length === segmentEnd - segmentStart && path.startsWith(segment, segmentStart)) {
-					rememberChild(node, segment, next);
+				if (node.children !== null && segment.length === segmentEnd - segmentStart && sameText(path, segmentStart, segment)) {
+					rememberChild(node, segment, hash, next);
 				}
 			}
 			node = next;
-			if (segmentEnd >= bounds.end) {
+			if (segmentEnd >= path.length || code !== 47) {
 				return node;
 			}
 			segmentStart = segmentEnd + 1;
@@ -172,6 +192,7 @@ export class RouteFolder {
 		node.wildcard = new Map();
 		node.rest = null;
 		node.recentSegments.length = 0;
+		node.recentHashes.length = 0;
 		node.recentChildren.length = 0;
 		node.recentNext = 0;
 		this.version++;
