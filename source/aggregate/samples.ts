@@ -3,6 +3,13 @@
 
 import type {Exchange} from '../http/exchange.js';
 
+/** Length and last three characters: raw paths under one route mostly differ in their ids, at the end. */
+const fingerprint = (path: string): number => {
+	const {length} = path;
+	return ((length & 0x3ff) << 21) | ((path.charCodeAt(length - 1) & 0x7f) << 14) | ((path.charCodeAt(length - 2) & 0x7f) << 7)
+		| (path.charCodeAt(length - 3) & 0x7f);
+};
+
 /**
  * The most frequent raw paths, by the Space-Saving algorithm (Metwally et al.,
  * 2005): `capacity` slots; an unseen path takes the slot of the least counted
@@ -13,6 +20,7 @@ import type {Exchange} from '../http/exchange.js';
  */
 export class PathSample {
 	readonly paths: string[] = [];
+	private readonly prints: number[] = []; // fingerprint(paths[i])
 	private readonly upper: number[] = []; // Space-Saving's counts: upper bounds
 	private readonly inherited: number[] = []; // what each path inherited with its slot
 
@@ -23,12 +31,16 @@ export class PathSample {
 		return this.upper.map((count, index) => count - this.inherited[index]!);
 	}
 
-	offer(path: string, count = 1): void {
+	offer(raw: string, count = 1): void {
 		const {paths, upper} = this;
-		const query = path.indexOf('?');
-		const kept = query >= 0 ? path.slice(0, query) : path; // query strings are secrets; never kept
-		for (let i = 0; i < paths.length; i++) {
-			if (paths[i] === kept) {
+		const query = raw.indexOf('?');
+		const kept = query >= 0 ? raw.slice(0, query) : raw; // query strings are secrets; never kept
+		// Compare fingerprints first, kept side by side in one array: reading each kept
+		// path string to compare it is a cache miss per path, per exchange.
+		const print = fingerprint(kept);
+		const {prints} = this;
+		for (let i = 0; i < prints.length; i++) {
+			if (prints[i] === print && paths[i] === kept) {
 				upper[i]! += count;
 				return;
 			}
@@ -38,6 +50,7 @@ export class PathSample {
 		}
 		if (paths.length < this.capacity) {
 			paths.push(kept);
+			prints.push(print);
 			upper.push(count);
 			this.inherited.push(0);
 			return;
@@ -49,6 +62,7 @@ export class PathSample {
 			}
 		}
 		paths[least] = kept;
+		prints[least] = print;
 		this.inherited[least] = upper[least]!;
 		upper[least]! += count;
 	}
