@@ -432,7 +432,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			for (const role of roles) {
 				count += role.count;
 				errors += role.errors;
-				role.windows.addTo(context.sums, nowMs);
+				role.windows.addTo(context.sums, nowMs, true);
 			}
 			ratePerSec = context.sums.rates().rate10s;
 		} else {

@@ -132,6 +132,7 @@ class BuiltRow implements Row {
 	private sums: RowSums | null = null;
 	private identity: RowIdentity | null = null;
 	private rates: WindowRates | null = null;
+	private rate60: number | null = null;
 	private classes: StatusClasses | null = null;
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
@@ -258,13 +259,13 @@ class BuiltRow implements Row {
 		void this.status;
 	}
 
-	/** The sliding windows of all the cells, at the tick's clock. */
+	/** The 1 s and 10 s windows of all the cells, at the tick's clock (rate60s is not in them: see its getter). */
 	private windowRates(): WindowRates {
 		if (this.rates === null) {
 			const {sums, nowMs} = this.context;
 			sums.clear(false);
 			for (const cell of this.cells) {
-				cell.windows.addTo(sums, nowMs);
+				cell.windows.addTo(sums, nowMs, true);
 			}
 			this.rates = sums.rates();
 		}
@@ -283,8 +284,17 @@ class BuiltRow implements Row {
 		return this.windowRates().rate10s;
 	}
 
+	/** The 60 s window reads a minute of each ring, so only when asked for. */
 	get rate60s(): number {
-		return this.windowRates().rate60s;
+		if (this.rate60 === null) {
+			const {sums, nowMs} = this.context;
+			sums.clear(false);
+			for (const cell of this.cells) {
+				cell.windows.addTo(sums, nowMs);
+			}
+			this.rate60 = sums.rates().rate60s;
+		}
+		return this.rate60;
 	}
 
 	get bytesInPerSec(): number {
