@@ -124,7 +124,7 @@ struct {
 	__type(value, __u8);
 } filter_ports SEC(".maps");
 
-/* a record under construction: too big for the 512-byte stack */
+/* an iovec syscall's record under construction: too big for the 512-byte stack */
 struct record_buf {
 	struct httptop_record hdr;
 	/* three times the cap: room for any masked offset plus any masked size, as the verifier sees them */
@@ -303,23 +303,13 @@ static __always_inline bool surely_not_http(const __u8 *p)
  */
 #define VERIFIER_BOUND(v, mask) asm volatile("%[x] &= " #mask : [x] "+r"(v))
 
-/* copy up to `total` bytes of the syscall's payload into dst; returns bytes copied */
-static __always_inline __u32 copy_payload(__u8 *dst, struct inflight *a, __u32 total)
+/* copy up to `total` bytes of an iovec syscall's payload into dst; returns bytes copied */
+static __always_inline __u32 copy_iov_payload(__u8 *dst, struct inflight *a, __u32 total)
 {
 	__u32 off = 0;
 
 	if (total > HTTPTOP_CAPTURE_BYTES)
 		total = HTTPTOP_CAPTURE_BYTES;
-	if (a->kind == ARGS_BUF) {
-		__u64 n = total;
-
-		VERIFIER_BOUND(n, 8191);
-		if (bpf_probe_read_user(dst, n, (void *)a->ptr)) {
-			count(HTTPTOP_CTR_READ_FAULTS);
-			return 0;
-		}
-		return total;
-	}
 	for (int i = 0; i < HTTPTOP_MAX_IOV; i++) {
 		struct user_iovec iov;
 		__u64 n;
@@ -348,12 +338,12 @@ static __always_inline __u32 copy_payload(__u8 *dst, struct inflight *a, __u32 t
 }
 
 /* read the first 8 bytes of the payload (for classification) */
-static __always_inline int peek_payload(__u8 *dst, struct inflight *a)
+static __always_inline int peek_payload(__u8 *dst, struct inflight *a, const __u8 kind)
 {
 	struct user_iovec iov;
 	__u64 base = a->ptr;
 
-	if (a->kind == ARGS_IOV) {
+	if (kind == ARGS_IOV) {
 		if (a->len == 0 || bpf_probe_read_user(&iov, sizeof(iov), (void *)a->ptr))
 			return -1;
 		base = iov.base;
@@ -398,7 +388,44 @@ static __always_inline void submit(void *rec, __u64 size)
 		count(HTTPTOP_CTR_RECORDS);
 }
 
-static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
+/*
+ * A one-buffer syscall's record, built in place in the ring buffer: the payload
+ * is copied once, from user memory straight into the record. A reservation's
+ * size must be a constant, so the record has `room` payload bytes (a size class
+ * >= total); the bytes after `captured` are padding.
+ */
+static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pid_tgid, __u32 bytes,
+				    __u32 total, const __u32 room)
+{
+	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										    : BPF_RB_NO_WAKEUP;
+	struct httptop_record *h = bpf_ringbuf_reserve(&records, sizeof(*h) + room, 0);
+	__u64 n = total;
+
+	if (!h) {
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+		return 0;
+	}
+	/* the clamp changes no value (total <= room); kept so that the verifier sees the bound */
+	barrier_var(n);
+	if (n > room)
+		n = room;
+	if (bpf_probe_read_user((__u8 *)(h + 1), n, (void *)a->ptr)) {
+		count(HTTPTOP_CTR_READ_FAULTS);
+		n = 0;
+	}
+	fill_header(h, c, a, pid_tgid, HTTPTOP_RECORD_DATA);
+	h->bytes = bytes;
+	h->captured = n;
+	if (n < bytes)
+		count(HTTPTOP_CTR_TRUNCATED);
+	bpf_ringbuf_submit(h, flags);
+	count(HTTPTOP_CTR_RECORDS);
+	return 0;
+}
+
+/* `kind` is a constant: each exit program holds only the code of its own syscall's arguments */
+static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight *saved, a;
@@ -414,7 +441,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 		return 0;
 	a = *saved;
 	bpf_map_delete_elem(&inflight, &pid_tgid);
-	if (ret <= 0)
+	if (ret <= 0 || a.kind != kind)
 		return 0;
 	bytes = ret;
 
@@ -430,7 +457,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 	if (c->state == CONN_UNKNOWN) {
 		__u8 head[8] = {};
 
-		if (bytes < 8 || peek_payload(head, &a) || !looks_like_http(head)) {
+		if (bytes < 8 || peek_payload(head, &a, kind) || !looks_like_http(head)) {
 			if (surely_not_http(head) || c->origin != HTTPTOP_ORIGIN_UNKNOWN ||
 			    ++c->unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
 				/* we saw this connection's first bytes (or enough of them): not HTTP/1.x */
@@ -446,12 +473,24 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 	if (c->state != CONN_HTTP)
 		return 0;
 
-	if (a.kind != ARGS_SENDFILE)
-		captured = copy_payload(rec->data, &a, bytes);
+	/* one buffer: in place, in the smallest size class that holds the copy */
+	if (kind == ARGS_BUF) {
+		__u32 total = bytes < HTTPTOP_CAPTURE_BYTES ? bytes : HTTPTOP_CAPTURE_BYTES;
+
+		if (total <= 128)
+			return emit_buf(c, &a, pid_tgid, bytes, total, 128);
+		if (total <= 512)
+			return emit_buf(c, &a, pid_tgid, bytes, total, 512);
+		if (total <= 1024)
+			return emit_buf(c, &a, pid_tgid, bytes, total, 1024);
+		return emit_buf(c, &a, pid_tgid, bytes, total, HTTPTOP_CAPTURE_BYTES);
+	}
+	if (kind == ARGS_IOV)
+		captured = copy_iov_payload(rec->data, &a, bytes);
 	fill_header(&rec->hdr, c, &a, pid_tgid, HTTPTOP_RECORD_DATA);
 	rec->hdr.bytes = bytes;
 	rec->hdr.captured = captured;
-	if (captured < bytes && a.kind != ARGS_SENDFILE)
+	if (captured < bytes && kind != ARGS_SENDFILE)
 		count(HTTPTOP_CTR_TRUNCATED);
 	__u64 size = captured;
 
@@ -470,7 +509,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 				  sys, dir);                                        \
 	}                                                                          \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                \
-	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_BUF); }
 
 #define DATA_IOV(name, sys, dir)                                                  \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                               \
@@ -480,7 +519,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx)
 				  sys, dir);                                        \
 	}                                                                          \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                \
-	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+	int exit_##name(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_IOV); }
 
 DATA_BUF(read, HTTPTOP_SYS_READ, HTTPTOP_INGRESS)
 DATA_BUF(write, HTTPTOP_SYS_WRITE, HTTPTOP_EGRESS)
@@ -502,7 +541,7 @@ int enter_recvfrom(struct syscall_enter_ctx *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int exit_recvfrom(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+int exit_recvfrom(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_BUF); }
 
 /* recvmsg/sendmsg: the iovec array hangs off the msghdr */
 static __always_inline int enter_msg(struct syscall_enter_ctx *ctx, __u8 syscall, __u8 direction)
@@ -525,7 +564,7 @@ int enter_recvmsg(struct syscall_enter_ctx *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int exit_recvmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+int exit_recvmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_IOV); }
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int enter_sendmsg(struct syscall_enter_ctx *ctx)
@@ -534,7 +573,7 @@ int enter_sendmsg(struct syscall_enter_ctx *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendmsg")
-int exit_sendmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+int exit_sendmsg(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_IOV); }
 
 /* sendfile(out_fd, in_fd, offset, count): body bytes leave without passing user memory */
 SEC("tracepoint/syscalls/sys_enter_sendfile64")
@@ -544,7 +583,7 @@ int enter_sendfile64(struct syscall_enter_ctx *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendfile64")
-int exit_sendfile64(struct syscall_exit_ctx *ctx) { return exit_data(ctx); }
+int exit_sendfile64(struct syscall_exit_ctx *ctx) { return exit_data(ctx, ARGS_SENDFILE); }
 
 /* connection life */
 

@@ -74,7 +74,9 @@ enum httptop_counter {
 
 /*
  * A data or close record. A data record is followed by `captured` payload
- * bytes; the ring buffer record is sized to what was copied.
+ * bytes. The ring buffer record may be longer than the header and those bytes:
+ * records of one-buffer syscalls are built in place in a size class of payload
+ * room (128, 512, 1024 or 4096 bytes), and what follows `captured` is padding.
  */
 struct httptop_record {
 	__u8 kind;      /* enum httptop_record_kind */

@@ -117,6 +117,32 @@ bpfTest('a large response is counted exactly while only 4 KiB per syscall is cop
 	t.true(capture.tracer.counters().truncated > 0);
 });
 
+// test/peers/syscall-peer.py sizes: the same sizes and bytes
+const sizes = [127, 1, 128, 129, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097];
+const sized = (n: number): Buffer => {
+	const start = Buffer.from('POST /v HTTP/1.1\r\nX: ');
+	const pattern = Buffer.from(Array.from({length: n}, (_, i) => (i * 7 + 11) % 251));
+	return n >= start.length ? Buffer.concat([start, pattern.subarray(start.length)]) : start.subarray(0, n);
+};
+
+bpfTest('records of every size around the record size classes hold exactly the bytes moved, up to 4 KiB', async t => {
+	const {capture} = await runPeer(t, 'sizes');
+	const stream = Buffer.concat(sizes.map(sized));
+	for (const syscall of ['write', 'read', 'sendto', 'recvfrom']) {
+		t.true(await eventually(() => capture.data().filter(e => e.syscall === syscall).reduce((n, e) => n + e.bytes, 0) === stream.length), syscall);
+		const records = capture.data().filter(e => e.syscall === syscall);
+		let at = 0;
+		for (const event of records) {
+			t.deepEqual(Buffer.from(event.data), stream.subarray(at, at + Math.min(event.bytes, 4096)), `${syscall} at ${at}`);
+			at += event.bytes;
+		}
+
+		if (syscall === 'write' || syscall === 'sendto') t.deepEqual(records.map(e => e.bytes), sizes);
+	}
+
+	t.true(capture.tracer.counters().truncated >= 2);
+});
+
 bpfTest('the kernel selection ignores connections of other processes and ports', async t => {
 	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1']);
 	t.teardown(() => server.kill());

@@ -1,5 +1,7 @@
 // Decodes the addon's batches of raw records (layout: bpf/httptop.h) into typed
-// capture events. Offsets mirror struct httptop_record byte for byte.
+// capture events. Offsets mirror struct httptop_record byte for byte. A record
+// may be longer than its header and `captured` payload bytes (the kernel builds
+// some in size classes): the rest is padding, never data.
 
 import type {CaptureEvent, CloseEvent, ConnectionOrigin, DataEvent, Direction, Endpoint} from './events.js';
 

@@ -7,6 +7,7 @@ usage: syscall-peer.py vectored   sendmsg/readv, writev/recvmsg, write/read, sen
        syscall-peer.py preexisting   one exchange before "go", one after, same connection
        syscall-peer.py binary        a non-HTTP protocol over TCP (and a TLS-looking one)
        syscall-peer.py files         reads and writes files and pipes only
+       syscall-peer.py sizes         write/read and sendto/recvfrom of messages around the kernel's record size classes
 """
 import os
 import socket
@@ -96,6 +97,29 @@ def binary():
     print("done", flush=True)
 
 
+SIZES = [127, 1, 128, 129, 511, 512, 513, 1023, 1024, 1025, 4095, 4096, 4097]
+
+
+def sized(n):
+    """n bytes: a request head's start, then a pattern whose every byte shows where it is."""
+    start = b"POST /v HTTP/1.1\r\nX: "
+    pattern = bytes((i * 7 + 11) % 251 for i in range(n))
+    return (start + pattern[len(start):])[:n] if n >= len(start) else start[:n]
+
+
+def sizes():
+    wait_go()
+    client, server = pair()
+    for n in SIZES:
+        os.write(client.fileno(), sized(n))
+        assert read_exactly(lambda k: os.read(server.fileno(), k), n) == sized(n)
+        server.send(sized(n))
+        assert read_exactly(lambda k: client.recvfrom(k)[0], n) == sized(n)
+    client.close()
+    server.close()
+    print("done", flush=True)
+
+
 def files():
     wait_go()
     with tempfile.TemporaryFile() as f:
@@ -111,4 +135,4 @@ def files():
     print("done", flush=True)
 
 
-{"vectored": vectored, "preexisting": preexisting, "binary": binary, "files": files}[sys.argv[1]]()
+{"vectored": vectored, "preexisting": preexisting, "binary": binary, "files": files, "sizes": sizes}[sys.argv[1]]()
