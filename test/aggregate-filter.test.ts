@@ -222,3 +222,23 @@ for (const [source, position, says] of bad) {
 		t.true(result.message.includes(`at ${position}`), `the message names the position: ${result.message}`);
 	});
 }
+
+test('one filter kept across ticks: cells that arrive later are judged, and a path filter sees paths a cell samples later', (t) => {
+	const live = createAggregator();
+	const at = (index: number, path: string, status: number): Exchange => makeExchange({
+		connId: 7, method: 'GET', path, status, startMs: t0 + index, firstByteMs: t0 + index + 1, endMs: t0 + index + 2,
+	});
+	const byStatus = parsed('status>=500');
+	const byPath = parsed('path=/items/3');
+	live.add([at(0, '/items/1', 200), at(1, '/items/2', 503)]);
+	t.deepEqual(live.snapshot({...view, filter: byStatus}, nowMs).rows.map(row => row.count), [1]);
+	t.deepEqual(live.snapshot({...view, filter: byPath}, nowMs).rows, []);
+	// A new cell (500) of the same row, and a path the 200 cell has not sampled yet.
+	live.add([at(2, '/items/3', 200), at(3, '/items/4', 500), at(4, '/items/4', 500)]);
+	// The path filter first: its own verdicts from the last tick are the ones still on the cells.
+	t.deepEqual(live.snapshot({...view, filter: byPath}, nowMs).rows.map(row => row.count), [2]);
+	const again = live.snapshot({...view, filter: byStatus}, nowMs).rows;
+	const fresh = live.snapshot({...view, filter: parsed('status>=500')}, nowMs).rows;
+	t.deepEqual(again.map(row => row.count), [3]);
+	t.deepEqual(again.map(row => row.count), fresh.map(row => row.count));
+});

@@ -12,7 +12,7 @@
 import type {Exchange, Role} from '../http/exchange.js';
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
 import {CellTable} from './cell-table.js';
-import {compiledFilter, type FilterSubject} from './filter.js';
+import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
 import {createLatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, materializeRow, topPaths, type RowContext} from './rows.js';
@@ -275,6 +275,20 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		if (compiled.identityTerms.length === 0) {
 			return true;
 		}
+		// A cell's identity never changes, so neither does what an identity filter says of it
+		// (unless the filter reads the cell's path sample): kept on the cell, per compiled filter.
+		if (cell.filterVerdictOf === compiled) {
+			return cell.filterVerdict;
+		}
+		const verdict = matchesIdentity(cell, compiled);
+		if (!compiled.identityFields.includes('path')) {
+			cell.filterVerdictOf = compiled;
+			cell.filterVerdict = verdict;
+		}
+		return verdict;
+	}
+
+	function matchesIdentity(cell: Cell, compiled: CompiledFilter): boolean {
 		let subject = subjects.get(cell);
 		if (subject === undefined) {
 			subject = subjectOf(cell);
@@ -351,23 +365,40 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			return grouped;
 		}
+		if (view.groupBy === 'endpoint' && !usePeers) {
+			// An endpoint row is its row sum's members: filter them row by row. A filter that
+			// kept every cell of a row (status>=200, comm=nginx on a one-process service) asks
+			// for the whole row, and its running sum says the same as merging the cells,
+			// without merging their sketches bucket by bucket.
+			const list: Array<readonly [string, Unit]> = [];
+			for (const sum of endpoints.rowSums()) {
+				const {members} = sum;
+				let kept: Cell[] | null = null;
+				for (const cell of members) {
+					if (keep(cell)) {
+						(kept ??= []).push(cell);
+					}
+				}
+				if (kept !== null) {
+					list.push([sum.rowKey, sum.exactSum && kept.length === members.length
+						? {figures: [sum], members}
+						: {figures: kept, members: kept}]);
+				}
+			}
+			for (const cell of endpoints.otherCells()) {
+				if (keep(cell)) {
+					addCell(cell);
+				}
+			}
+			list.push(...grouped);
+			return list;
+		}
 		const sources = usePeers
 			? [...peers.all(), ...[...endpoints.all()].filter(cell => cell.identity.role === 'client')]
 			: endpoints.all();
 		for (const cell of sources) {
 			if (keep(cell)) {
 				addCell(cell);
-			}
-		}
-		if (view.groupBy === 'endpoint' && !usePeers) {
-			// A filter that kept every cell of an endpoint row (status>=200, comm=nginx on a
-			// one-process service) asks for the whole row: its running sum says the same as
-			// merging the cells, without merging their sketches bucket by bucket.
-			for (const [key, unit] of grouped) {
-				const sum = unit.figures[0]!.row;
-				if (sum !== null && sum.exactSum && sum.members.length === unit.figures.length) {
-					grouped.set(key, {figures: [sum], members: sum.members});
-				}
 			}
 		}
 		return grouped;

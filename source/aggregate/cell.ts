@@ -115,6 +115,9 @@ export class Cell {
 	row: Cell | null = null;
 	/** A row sum that adds up exactly its current members (none has expired out of it). */
 	exactSum = true;
+	/** What the identity filter `filterVerdictOf` (a compiled filter) said of this cell. */
+	filterVerdictOf: object | null = null;
+	filterVerdict = false;
 	/** A sort's rank of this cell's row key (see KeyOrder): which order, which of its rebuilds, and the rank. */
 	rankOrder: object | null = null;
 	rankGeneration = -1;
