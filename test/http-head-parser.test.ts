@@ -1,5 +1,5 @@
 import test from 'ava';
-import {messageStartKind, parseHead, type Head, type HeadParseResult} from '../source/http/head-parser.js';
+import {lineFeed, messageStartKind, parseHead, type Head, type HeadParseResult} from '../source/http/head-parser.js';
 import {dataEvents, loadFixture} from './fixtures/http/load.js';
 
 const nginxServer = dataEvents(loadFixture('nginx-keepalive.server').events);
@@ -125,6 +125,38 @@ test('a header line without a colon, or with space before it, is invalid', (t) =
 	t.is(parseHead(Buffer.from('GET / HTTP/1.1\r\nHost x\r\n\r\n'), 0, null).status, 'invalid');
 	t.is(parseHead(Buffer.from('GET / HTTP/1.1\r\nHost : x\r\n\r\n'), 0, null).status, 'invalid');
 	t.is(parseHead(Buffer.from('GET / HTTP/1.1\r\n: x\r\n\r\n'), 0, null).status, 'invalid');
+});
+
+test('a line without a colon is invalid wherever its line feed falls; bytes that share a test with the colon are name bytes', (t) => {
+	for (let length = 1; length <= 40; length++) {
+		const name = 'X'.repeat(length);
+		t.is(parseHead(Buffer.from(`GET / HTTP/1.1\r\n${name}\r\nHost: h\r\n\r\n`), 0, null).status, 'invalid', name);
+		t.is(parseHead(Buffer.from(`GET / HTTP/1.1\n${name}\nHost: h\n\n`), 0, null).status, 'invalid', name);
+		t.is(ok(parseHead(Buffer.from(`GET / HTTP/1.1\r\n${name}: ${'v'.repeat(length)}\r\nHost: h\r\n\r\n`), 0, null)).host, 'h', name);
+	}
+
+	// '*' and 0x1a match (byte | 0x30) === ':' as the colon and the line feed do
+	t.is(ok(parseHead(Buffer.from('GET / HTTP/1.1\r\nX*Y\x1a: a*b\r\nHost: h\r\n\r\n'), 0, null)).host, 'h');
+	t.is(parseHead(Buffer.from('GET / HTTP/1.1\r\nX*Y\x1a\r\nHost: h\r\n\r\n'), 0, null).status, 'invalid');
+});
+
+test('lineFeed finds the first line feed in [from, to) at every offset, and none at or past to', (t) => {
+	const buf = Buffer.alloc(24, 0x61);
+	for (let at = 0; at < buf.length; at++) {
+		buf.fill(0x61);
+		buf[at] = 0x0a;
+		for (let from = 0; from < buf.length; from++) {
+			for (let to = from; to <= buf.length; to++) {
+				const want = at >= from && at < to ? at : -1;
+				if (lineFeed(buf, from, to) !== want) t.fail(`LF at ${at}, [${from}, ${to}): ${lineFeed(buf, from, to)}`);
+			}
+		}
+	}
+
+	buf[3] = 0x0a;
+	buf[9] = 0x0a;
+	t.is(lineFeed(buf, 0, 24), 3);
+	t.is(lineFeed(buf, 4, 24), 9);
 });
 
 test('an obs-folded continuation line is tolerated', (t) => {

@@ -229,7 +229,16 @@ const hostValue = (buf: Buffer, from: number, to: number): string => {
  * it would search past `to` (buf may be a whole drained batch).
  */
 export const lineFeed = (buf: Buffer, from: number, to: number): number => {
-	for (let at = from; at < to; at++) if (buf[at] === LF) return at;
+	let at = from;
+	// Four bytes a step: a quarter of the loop's own compares and jumps.
+	for (; at + 3 < to; at += 4) {
+		if (buf[at] === LF) return at;
+		if (buf[at + 1] === LF) return at + 1;
+		if (buf[at + 2] === LF) return at + 2;
+		if (buf[at + 3] === LF) return at + 3;
+	}
+
+	for (; at < to; at++) if (buf[at] === LF) return at;
 	return -1;
 };
 
@@ -301,15 +310,20 @@ const parseHeaderLines = (
 	for (;;) {
 		if (pos >= end) return -1;
 		// One pass over the line: its first colon and its line feed.
+		// The name: (byte | 0x30) === ':' holds for ':' and LF (and 0x1a, '*'), one test a byte.
 		let colon = -1;
 		let lf = pos;
 		for (; lf < end; lf++) {
 			const byte = buf[lf]!;
-			if (byte === LF) break;
-			if (byte === COLON) {
-				colon = lf;
-				for (lf++; lf < end && buf[lf] !== LF; lf++);
-				break;
+			if ((byte | 0x30) === COLON) {
+				if (byte === COLON) {
+					colon = lf;
+					lf = lineFeed(buf, lf + 1, end);
+					if (lf < 0) lf = end;
+					break;
+				}
+
+				if (byte === LF) break;
 			}
 		}
 
