@@ -91,7 +91,7 @@ struct httptop_record {
 	__u32 tid;      /* thread id */
 	__s32 fd;
 	__u64 conn_id;  /* unique per connection for this load of the program */
-	__u64 ts_enter_ns; /* CLOCK_MONOTONIC at syscall entry */
+	__u64 ts_enter_ns; /* CLOCK_MONOTONIC at syscall entry; for ingress, the same as ts_exit_ns (not read) */
 	__u64 ts_exit_ns;  /* CLOCK_MONOTONIC at syscall exit */
 	__u32 bytes;    /* bytes the syscall really moved (its return value) */
 	__u32 captured; /* payload bytes that follow this header */

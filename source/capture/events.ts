@@ -23,7 +23,7 @@ export type DataEvent = {
 	readonly syscall: string; // "read", "writev", "sendfile", ...
 	readonly local: Endpoint;
 	readonly remote: Endpoint;
-	readonly tsEnterNs: number; // CLOCK_MONOTONIC nanoseconds at syscall entry
+	readonly tsEnterNs: number; // CLOCK_MONOTONIC nanoseconds at syscall entry; ingress: tsExitNs (the kernel does not read the clock at a read's entry)
 	readonly tsExitNs: number; // CLOCK_MONOTONIC nanoseconds at syscall exit
 	readonly bytes: number; // what the syscall really moved: always exact
 	readonly data: Uint8Array; // the first `data.length` <= bytes of them
