@@ -119,12 +119,14 @@ export class RouteFolder {
 			let segmentEnd = segmentStart;
 			let hash = 0;
 			let code = 0;
+			let digits = true;
 			for (; segmentEnd < path.length; segmentEnd++) {
 				code = path.charCodeAt(segmentEnd);
 				if (code === 47 || code === 63 || code === 35) {
 					break;
 				}
 				hash = (Math.imul(hash, 31) + code) | 0;
+				digits &&= code >= 48 && code <= 57;
 			}
 			if (++segments > maxRouteSegments) {
 				return restOf(node);
@@ -133,7 +135,8 @@ export class RouteFolder {
 			// here lately: normalizing it again would give the same text.
 			let next: SegmentNode | null | undefined = node.children === null ? undefined : recentChild(node, path, segmentStart, segmentEnd, hash);
 			if (next === undefined) {
-				const segment = normalizeSegment(path, segmentStart, segmentEnd);
+				// All digits is the commonest id, and normalizes to :id (see normalizeSegment).
+				const segment = digits && segmentEnd > segmentStart ? ':id' : normalizeSegment(path, segmentStart, segmentEnd);
 				next = this.step(node, segment);
 				if (next === null) {
 					return restOf(node);
