@@ -26,6 +26,11 @@ import {SecondCounters, secondOf, WindowSums} from './windows.js';
 export type CreateAggregatorOptions = AggregatorOptions & {
 	/** Distinct values after one route prefix before they fold into `*`; default 32. */
 	readonly routeSegmentLimit?: number;
+	/**
+	 * Whether a server's endpoint cell that has heard from one client only stands for
+	 * that client's peer cell (see add); default true. Off, for tests: every peer cell counts itself.
+	 */
+	readonly mirrorSoleClients?: boolean;
 };
 
 export const defaultMaxRows = 5000;
@@ -133,6 +138,7 @@ function subjectOf(cell: Cell): FilterSubject {
 
 export function createAggregator(options: CreateAggregatorOptions = {}): Aggregator {
 	const maxRows = Math.max(1, options.maxRows ?? defaultMaxRows);
+	const mirrorSoleClients = options.mirrorSoleClients ?? true;
 	const idleExpiryMs = options.idleExpiryMs ?? defaultIdleExpiryMs;
 	const examplePaths = Math.max(0, options.examplePathsPerRow ?? defaultExamplePaths);
 	const folder = new RouteFolder(options.routeSegmentLimit ?? defaultSegmentLimit);
@@ -150,7 +156,26 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	let captureSamples: Array<{atMs: number; events: number}> = [];
 
 	/** Routes already seen may fold further after a fold: move their cells (rare; bounded by the route tree). */
+	/** A peer cell that stood for its endpoint cell takes in what that cell counted, and counts for itself from now on. */
+	function unmirror(cell: Cell): void {
+		const peerCell = cell.mirroredBy!;
+		peerCell.absorb(cell);
+		peerCell.mirror = null;
+		cell.mirroredBy = null;
+		cell.soleClient = null;
+	}
+
+	/** Before anything reads or moves peer cells: every peer cell counts for itself again. */
+	function unmirrorAll(): void {
+		for (const cell of endpoints.cells.values()) {
+			if (cell.mirroredBy !== null) {
+				unmirror(cell);
+			}
+		}
+	}
+
 	function refold(): void {
+		unmirrorAll();
 		for (let round = 0; folder.version !== foldVersion && round < 100; round++) {
 			foldVersion = folder.version;
 			const reroute = (route: string): string => folder.routeOf(route);
@@ -246,9 +271,24 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			figures.error = isError(role, exchange.status);
 			figures.bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
 			figures.bytesOut = server ? exchange.responseBytes : exchange.requestBytes;
-			cellOf(endpoints, connection.endpointCache, node, exchange, connection, connection.peer).record(exchange, figures);
-			if (server) {
-				cellOf(peers, connection.peerCache, node, exchange, connection, connection.remoteAddress).record(exchange, figures);
+			const cell = cellOf(endpoints, connection.endpointCache, node, exchange, connection, connection.peer);
+			if (server && cell.mirroredBy !== null && connection.remoteAddress !== cell.soleClient) {
+				unmirror(cell); // a second client: from now on its peer cell counts for itself
+			}
+			const fresh = cell.count === 0;
+			cell.record(exchange, figures);
+			if (server && cell.mirroredBy === null) {
+				const peerCell = cellOf(peers, connection.peerCache, node, exchange, connection, connection.remoteAddress);
+				if (mirrorSoleClients && fresh && !cell.isOther && !peerCell.isOther && peerCell.count === 0 && peerCell.mirror === null) {
+					// Both new: while this endpoint cell hears from this one client alone, its peer
+					// cell would count exactly the same exchanges. It stays empty, standing for the
+					// endpoint cell, until a second client or a look at the peer table (unmirror).
+					peerCell.mirror = cell;
+					cell.mirroredBy = peerCell;
+					cell.soleClient = connection.remoteAddress;
+				} else {
+					peerCell.record(exchange, figures);
+				}
 			}
 			const roleTotals = totals[role];
 			roleTotals.count++;
@@ -312,6 +352,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const filter = activeFilter(view);
 		const compiled = filter === null ? undefined : compiledFilter(filter);
 		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
+		if (usePeers) {
+			unmirrorAll();
+		}
 		const grouped = new Map<string, Unit>();
 		const keep = (cell: Cell): boolean => (view.role === 'both' || cell.identity.role === view.role) && matchesCell(cell, filter);
 		// A row's figures come from `figure`, its identity from `members` (a row sum's cells, or the cell itself).

@@ -148,10 +148,12 @@ export class CellTable {
 		if (cutoffMs > this.oldestSeenMs) {
 			let oldest = Infinity;
 			for (const cell of this.cells.values()) {
-				if (cell.lastSeenMs < cutoffMs) {
+				// A peer cell standing for an endpoint cell was last seen when that cell was.
+				const lastSeenMs = cell.mirror === null ? cell.lastSeenMs : cell.mirror.lastSeenMs;
+				if (lastSeenMs < cutoffMs) {
 					this.remove(cell.key, cell);
-				} else if (cell.lastSeenMs < oldest) {
-					oldest = cell.lastSeenMs;
+				} else if (lastSeenMs < oldest) {
+					oldest = lastSeenMs;
 				}
 			}
 			this.oldestSeenMs = oldest;

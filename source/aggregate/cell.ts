@@ -115,6 +115,11 @@ export class Cell {
 	row: Cell | null = null;
 	/** A row sum that adds up exactly its current members (none has expired out of it). */
 	exactSum = true;
+	/** A peer cell standing for this endpoint cell while it hears from `soleClient` alone (see the aggregator's add). */
+	mirroredBy: Cell | null = null;
+	soleClient: string | null = null;
+	/** The endpoint cell this (empty) peer cell stands for; its last exchange is that cell's. */
+	mirror: Cell | null = null;
 	/** What the identity filter `filterVerdictOf` (a compiled filter) said of this cell. */
 	filterVerdictOf: object | null = null;
 	filterVerdict = false;
