@@ -27,7 +27,7 @@ const shapes: Shape[] = [
 ];
 
 /** Keep-alive connections: each shape opens a new one every 100 requests. */
-function exchange(next: () => number, path: string, shape: Shape, atMs: number, sequence: number): Exchange {
+function exchange(next: () => number, path: string, shape: Shape, atMs: number, sequence: number, clients = 1): Exchange {
 	const latency = 0.02 + next() ** 3 * 200; // 20 µs to 200 ms, mostly fast
 	const roll = next();
 	return {
@@ -39,7 +39,8 @@ function exchange(next: () => number, path: string, shape: Shape, atMs: number, 
 		fd: 12,
 		connId: shape.conn * 1_000_000 + Math.floor(sequence / 100),
 		local: {address: '10.0.0.1', port: shape.role === 'server' ? shape.port : 40_000},
-		remote: {address: shape.remote, port: shape.role === 'server' ? 50_000 : shape.port},
+		// A server's connection comes from one of `clients` addresses, a client's goes to its one server.
+		remote: {address: shape.role === 'server' && clients > 1 ? `${shape.remote}${Math.floor(sequence / 100) % clients}` : shape.remote, port: shape.role === 'server' ? 50_000 : shape.port},
 		method: shape.method,
 		path,
 		query: null,
@@ -110,14 +111,14 @@ async function flood(): Promise<Record<string, number>> {
 	};
 }
 
-/** Typical traffic: a fixed pool of exchanges over ~150 routes, ingested again and again. */
-function ingestRate(): number {
+/** Typical traffic: a fixed pool of exchanges over ~150 routes, ingested again and again; each server hears from `clients` addresses. */
+function ingestRate(clients = 1): number {
 	const next = random(11);
 	const pool: Exchange[] = [];
 	for (let i = 0; i < 65_536; i++) {
 		const resource = ['users', 'orders', 'items', 'carts', 'search'][i % 5]!;
 		const path = `/api/v1/${resource}/${Math.floor(next() * 1e6)}${i % 3 === 0 ? '/history' : ''}`;
-		pool.push(exchange(next, path, shapes[i % shapes.length]!, t0 + i / 20, i));
+		pool.push(exchange(next, path, shapes[i % shapes.length]!, t0 + i / 20, i, clients));
 	}
 	const aggregator = createAggregator();
 	const batches: Exchange[][] = [];
@@ -200,6 +201,7 @@ const round = (value: number, digits = 1): number => Number(value.toFixed(digits
 
 export async function benchAggregate(): Promise<Record<string, number | string>> {
 	const ingest = ingestRate();
+	const ingestManyClients = ingestRate(7);
 	const ticks = tickTimes();
 	const {stdout} = await promisify(execFile)(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), '--flood'], {
 		maxBuffer: 1 << 20,
@@ -207,6 +209,7 @@ export async function benchAggregate(): Promise<Record<string, number | string>>
 	const flooded = JSON.parse(stdout) as Record<string, number>;
 	return {
 		'ingest, typical traffic (exchanges/s, one core)': Math.round(ingest),
+		'ingest, typical traffic, each server endpoint called from 7 clients (exchanges/s)': Math.round(ingestManyClients),
 		'ingest, 1,000,000 unique raw paths (exchanges/s)': Math.round(flooded.floodIngestPerSec!),
 		'RSS after the 1,000,000-path flood (MB)': round(flooded.rssMb!),
 		'heap used after the flood (MB)': round(flooded.heapUsedMb!),
