@@ -155,7 +155,6 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	let captureBaseline = zeroCounters;
 	let captureSamples: Array<{atMs: number; events: number}> = [];
 
-	/** Routes already seen may fold further after a fold: move their cells (rare; bounded by the route tree). */
 	/** A peer cell that stood for its endpoint cell takes in what that cell counted, and counts for itself from now on. */
 	function unmirror(cell: Cell): void {
 		const peerCell = cell.mirroredBy!;
@@ -174,6 +173,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		}
 	}
 
+	/** Routes already seen may fold further after a fold: move their cells (rare; bounded by the route tree). */
 	function refold(): void {
 		unmirrorAll();
 		for (let round = 0; folder.version !== foldVersion && round < 100; round++) {
@@ -369,24 +369,14 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 		};
 		const addCell = (cell: Cell): void => add(cell, [cell]);
-		const rowLevel = view.groupBy === 'endpoint' && !usePeers
-			&& (filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false));
-		if (rowLevel) {
-			// Row sums have distinct keys, and "(other)" is none of them: a list will do.
-			const list: Array<readonly [string, Unit]> = [];
-			for (const sum of endpoints.rowSums()) {
-				if (keep(sum)) {
-					list.push([sum.rowKey, {figures: [sum], members: sum.members}]);
-				}
-			}
+		// The endpoint table's "(other)" cells, which no row sum holds.
+		const addOtherCells = (): void => {
 			for (const cell of endpoints.otherCells()) {
 				if (keep(cell)) {
 					addCell(cell);
 				}
 			}
-			list.push(...grouped);
-			return list;
-		}
+		};
 		if (view.groupBy === 'process' && filter === null && !usePeers) {
 			// An endpoint row served by one process falls whole into that process's row:
 			// its running sum stands for its cells (far fewer sketches to merge).
@@ -401,21 +391,26 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					sum.members.forEach(addCell);
 				}
 			}
-			for (const cell of endpoints.otherCells()) {
-				if (keep(cell)) {
-					addCell(cell);
-				}
-			}
+			addOtherCells();
 			return grouped;
 		}
 		if (view.groupBy === 'endpoint' && !usePeers) {
-			// An endpoint row is its row sum's members: filter them row by row. A filter that
-			// kept every cell of a row (status>=200, comm=nginx on a one-process service) asks
-			// for the whole row, and its running sum says the same as merging the cells,
-			// without merging their sketches bucket by bucket.
+			// An endpoint row is its row sum's members. A filter (if any) on what a whole row
+			// shares keeps or drops the row sum at once; any other is asked of each member, and
+			// a row whose every cell it kept (status>=200, comm=nginx on a one-process service)
+			// is still its running sum, which says the same as merging the cells without
+			// merging their sketches bucket by bucket. Row sums have distinct keys, and
+			// "(other)" is none of them: a list will do.
+			const wholeRows = filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false);
 			const list: Array<readonly [string, Unit]> = [];
 			for (const sum of endpoints.rowSums()) {
 				const {members} = sum;
+				if (wholeRows) {
+					if (keep(sum)) {
+						list.push([sum.rowKey, {figures: [sum], members}]);
+					}
+					continue;
+				}
 				let kept: Cell[] | null = null;
 				for (const cell of members) {
 					if (keep(cell)) {
@@ -428,11 +423,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 						: {figures: kept, members: kept}]);
 				}
 			}
-			for (const cell of endpoints.otherCells()) {
-				if (keep(cell)) {
-					addCell(cell);
-				}
-			}
+			addOtherCells();
 			list.push(...grouped);
 			return list;
 		}

@@ -18,10 +18,11 @@ import type {LatencySummary} from './types.js';
 export const LATENCY_RELATIVE_ERROR = 0.01;
 
 /**
- * Where a sketch's p99 sits, kept as values arrive (see trackP99): its bucket
- * key (-Infinity for the zero bucket), how many values lie in lower buckets and
- * how many in it, for a sketch of `count` values. `count` -1: not tracked yet,
- * or out of date (a merge or another writer): the next read walks the buckets.
+ * Where a sketch's p99 sits, kept as values arrive (see createLatencySketch):
+ * its bucket key (-Infinity for the zero bucket), how many values lie in lower
+ * buckets and how many in it, for a sketch of `count` values; and the value of
+ * bucket `valueKey`. `count` -1: not placed yet, or out of date (a merge or
+ * another writer): the next read walks the buckets.
  */
 type P99Position = {key: number; below: number; at: number; count: number; value: number; valueKey: number};
 
@@ -204,14 +205,13 @@ const ranks = [0.5, 0.9, 0.99];
  * `bins[first + i]` holds key `minKey + i`, for i in [0, length). The walk
  * starts at whichever end is nearer p50 (guessed from the mean, which only
  * affects speed): one walk down the tail finds all three, or a walk up to p50
- * and one down the tail to p90. With `from` 2, only p99 is looked for: a short
- * walk down the tail.
+ * and one down the tail to p90.
  */
-function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping, from = 0): void {
+function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): void {
 	const {zeroCount, count} = totals;
 	const last = first + length - 1;
-	let next = from; // the lowest quantile looked for: p50 (0), or p99 (2) alone
-	if (next === 0 && mapping.key(totals.sum / count) - minKey < length / 2) {
+	let next = 0; // the quantile being looked for, p50 first
+	if (mapping.key(totals.sum / count) - minKey < length / 2) {
 		let running = zeroCount;
 		let i = first;
 		if (running > ranks[0]! * (count - 1)) {
@@ -257,33 +257,33 @@ function summarize(bins: Uint32Array, first: number, length: number, minKey: num
 
 /**
  * p99 alone, as summarizeLatency would give it: what a tick sorting or
- * filtering thousands of rows by p99 needs of each, without walking down to p50.
+ * filtering thousands of rows by p99 needs of each. A sketch that keeps its
+ * p99's position reads it; any other is summarized.
  */
 export function latencyP99(sketch: LatencySketch): number {
 	const {store, p99} = sketch;
+	if (p99 === null) {
+		return summarizeLatency([sketch]).p99;
+	}
 	if (store.count === 0) {
 		return 0; // no values, or every one in the zero bucket
 	}
-	if (p99 !== null) {
-		if (p99.count !== sketch.count) {
-			// Start from the top (as if every value were below it) and settle.
-			p99.key = store.maxKey;
-			p99.at = store.bins[store.maxKey - store.offset]!;
-			p99.below = sketch.count - p99.at;
-			p99.count = sketch.count;
-			settleP99(p99, sketch);
-		}
-		if (p99.key === -Infinity) {
-			return 0;
-		}
-		if (p99.valueKey !== p99.key) {
-			p99.value = sketch.mapping.value(p99.key); // a power: once per bucket the p99 moves to, not per read
-			p99.valueKey = p99.key;
-		}
-		return Math.min(sketch.max, Math.max(sketch.min, p99.value));
+	if (p99.count !== sketch.count) {
+		// Start from the top (as if every value were below it) and settle.
+		p99.key = store.maxKey;
+		p99.at = store.bins[store.maxKey - store.offset]!;
+		p99.below = sketch.count - p99.at;
+		p99.count = sketch.count;
+		settleP99(p99, sketch);
 	}
-	findKeys(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, sketch.mapping, 2);
-	return valueOf(keys[2]!, sketch, sketch.mapping);
+	if (p99.key === -Infinity) {
+		return 0;
+	}
+	if (p99.valueKey !== p99.key) {
+		p99.value = sketch.mapping.value(p99.key); // a power: once per bucket the p99 moves to, not per read
+		p99.valueKey = p99.key;
+	}
+	return Math.min(sketch.max, Math.max(sketch.min, p99.value));
 }
 
 /**

@@ -94,14 +94,14 @@ function examplePaths(cells: readonly Cell[], limit: number): string[] {
 	return [...paths];
 }
 
-/** Requests per second over the last 60 whole seconds of the cells, oldest first. */
-function historyOf(cells: readonly Cell[], nowMs: number): number[] {
+/** The last minute of the cells: the 60 s rate, and requests per whole second, oldest first. */
+function minuteOf(cells: readonly Cell[], nowMs: number): {readonly rate60s: number; readonly history: readonly number[]} {
 	const sums = new WindowSums();
 	sums.clear(true);
 	for (const cell of cells) {
 		cell.windows.addTo(sums, nowMs);
 	}
-	return sums.history!;
+	return {rate60s: sums.rate60s, history: sums.history!};
 }
 
 /** A row's sums over its cells: count, errors, bytes, last seen. */
@@ -132,11 +132,10 @@ class BuiltRow implements Row {
 	private sums: RowSums | null = null;
 	private identity: RowIdentity | null = null;
 	private rates: WindowRates | null = null;
-	private rate60: number | null = null;
+	private minute: {readonly rate60s: number; readonly history: readonly number[]} | null = null;
 	private classes: StatusClasses | null = null;
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
-	private history: readonly number[] | null = null;
 	private paths: readonly string[] | null = null;
 
 	constructor(
@@ -259,7 +258,7 @@ class BuiltRow implements Row {
 		void this.status;
 	}
 
-	/** The 1 s and 10 s windows of all the cells, at the tick's clock (rate60s is not in them: see its getter). */
+	/** The 1 s and 10 s windows of all the cells, at the tick's clock. */
 	private windowRates(): WindowRates {
 		if (this.rates === null) {
 			const {sums, nowMs} = this.context;
@@ -284,17 +283,13 @@ class BuiltRow implements Row {
 		return this.windowRates().rate10s;
 	}
 
-	/** The 60 s window reads a minute of each ring, so only when asked for. */
+	/** The 60 s window and the sparkline read a minute of each ring, so only when asked for, and together. */
+	private lastMinute(): {readonly rate60s: number; readonly history: readonly number[]} {
+		return this.minute ??= minuteOf(this.cells, this.context.nowMs);
+	}
+
 	get rate60s(): number {
-		if (this.rate60 === null) {
-			const {sums, nowMs} = this.context;
-			sums.clear(false);
-			for (const cell of this.cells) {
-				cell.windows.addTo(sums, nowMs);
-			}
-			this.rate60 = sums.rates().rate60s;
-		}
-		return this.rate60;
+		return this.lastMinute().rate60s;
 	}
 
 	get bytesInPerSec(): number {
@@ -328,7 +323,7 @@ class BuiltRow implements Row {
 		return this.latency ??= cells.length === 1 ? cells[0]!.latencySummary() : summarizeLatency(cells.map(cell => cell.latency));
 	}
 
-	/** p99 total time: all a sort or filter by p99 reads of most rows (a row of one sketch walks only its tail). */
+	/** p99 total time: all a sort or filter by p99 reads of most rows (a row of one sketch reads the p99 it keeps). */
 	latencyP99(): number {
 		const {cells} = this;
 		return this.latency === null && cells.length === 1 ? cells[0]!.latencyP99() : this.latencyMs.p99;
@@ -340,7 +335,7 @@ class BuiltRow implements Row {
 	}
 
 	get rateHistory(): readonly number[] {
-		return this.history ??= historyOf(this.cells, this.context.nowMs);
+		return this.lastMinute().history;
 	}
 
 	get examplePaths(): readonly string[] {

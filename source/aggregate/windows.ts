@@ -131,10 +131,10 @@ export class SecondCounters {
 	}
 }
 
+/** The 1 s and 10 s windows (what `addTo(..., recentOnly)` fills). */
 export type WindowRates = {
 	readonly rate1s: number;
 	readonly rate10s: number;
-	readonly rate60s: number;
 	readonly bytesInPerSec: number; // 10 s window
 	readonly bytesOutPerSec: number;
 };
@@ -165,11 +165,15 @@ export class WindowSums {
 		this.history = withHistory ? new Array<number>(historySeconds).fill(0) : null;
 	}
 
+	/** The 60 s window (a whole `addTo` only). */
+	get rate60s(): number {
+		return this.count60 / 60;
+	}
+
 	rates(): WindowRates {
 		return {
 			rate1s: this.count1,
 			rate10s: this.count10 / 10,
-			rate60s: this.count60 / 60,
 			bytesInPerSec: this.bytesIn10 / 10,
 			bytesOutPerSec: this.bytesOut10 / 10,
 		};
