@@ -5,6 +5,7 @@
 // rounding). Rows read from one sketch, rows merged from several cells, the
 // totals and routes merged by folding all go through the same checks.
 
+import {DDSketch} from '@datadog/sketches-js';
 import test, {type ExecutionContext} from 'ava';
 import {createAggregator, latencyRelativeError, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
 import {LATENCY_RELATIVE_ERROR, createLatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
@@ -299,6 +300,35 @@ test('one sketch read in place, or for the p99 it keeps, gives the quantiles of 
 			// Two sketches are added up into a scratch array first, then walked.
 			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
 			t.is(latencyP99(tracked), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
+		}
+	}
+});
+
+test('the bucket walk and the merge give exactly the quantiles of the library\'s own DDSketch fed the same values', (t) => {
+	// getValueAtQuantile is @datadog/sketches-js's rule, independent of the walk
+	// here (four buckets a step, quantiles sharing a bucket, the zero bucket).
+	const random = seeded(5);
+	for (let round = 0; round < 2000; round++) {
+		const size = 1 + Math.floor(random() ** 2 * 300);
+		const zeroShare = random() < 0.3 ? random() : 0;
+		const spread = random() * 8;
+		const halves = [createLatencySketch(true), createLatencySketch()];
+		const library = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
+		const latency = {ms: 0, key: 0};
+		for (let i = 0; i < size; i++) {
+			const ms = random() < zeroShare ? 0 : Math.exp(random() * spread) * 0.01;
+			keyLatency(ms, latency);
+			recordKeyedLatency(halves[i % 2]!, latency);
+			library.accept(ms);
+		}
+		const whole = createLatencySketch();
+		whole.merge(halves[0]!);
+		whole.merge(halves[1]!);
+		const expected = (q: number): number => Math.min(library.max, Math.max(library.min, library.getValueAtQuantile(q)!));
+		for (const [how, summary] of [['merged in a tick', summarizeLatency(halves)], ['one sketch', summarizeLatency([whole])]] as const) {
+			t.is(summary.p50, expected(0.5), `${how}, round ${round}`);
+			t.is(summary.p90, expected(0.9), `${how}, round ${round}`);
+			t.is(summary.p99, expected(0.99), `${how}, round ${round}`);
 		}
 	}
 });

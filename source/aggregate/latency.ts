@@ -196,60 +196,74 @@ function combine(sketches: readonly LatencySketch[]): Buckets {
 type Mapping = LatencySketch['mapping'];
 type Totals = {readonly zeroCount: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number};
 
-const keys = [0, 0, 0]; // p50, p90, p99 bucket keys found by `findKeys`; NaN for the zero bucket
-const ranks = [0.5, 0.9, 0.99];
+const keys = [0, 0, 0]; // p99, p90, p50 bucket keys found by `findKeys`; NaN for the zero bucket
 
 /**
- * Finds the bucket keys of p50, p90 and p99: for each, the first key whose
- * cumulative count (the zero bucket included) exceeds its rank q * (n - 1).
- * `bins[first + i]` holds key `minKey + i`, for i in [0, length). The walk
- * starts at whichever end is nearer p50 (guessed from the mean, which only
- * affects speed): one walk down the tail finds all three, or a walk up to p50
- * and one down the tail to p90.
+ * Finds the bucket keys of p99, p90 and p50, in that order: for each, the
+ * first key whose cumulative count (the zero bucket included) exceeds its rank
+ * q * (n - 1). `bins[first + i]` holds key `minKey + i`, for i in [0, length).
+ * One walk down from the top finds all three: bucket i holds a quantile when
+ * the buckets below it hold no more than its rank. A tick walks thousands of
+ * sketches, so the walk goes four buckets a step where none of them can hold
+ * the quantile looked for, and a bucket that holds two quantiles is read once.
  */
-function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): void {
-	const {zeroCount, count} = totals;
-	const last = first + length - 1;
-	let next = 0; // the quantile being looked for, p50 first
-	if (mapping.key(totals.sum / count) - minKey < length / 2) {
-		let running = zeroCount;
-		let i = first;
-		if (running > ranks[0]! * (count - 1)) {
-			keys[next++] = Number.NaN;
-		} else {
-			for (; i < last; i++) {
-				running += bins[i]!;
-				if (running > ranks[0]! * (count - 1)) {
-					break;
-				}
-			}
-			keys[next++] = minKey + i - first;
-		}
-	}
-	// Down from the top: bucket i holds a quantile when the buckets below it hold no more than its rank.
-	let below = count;
-	let found = ranks.length;
-	for (let i = last; found > next; i--) {
-		if (i < first) {
-			keys[--found] = Number.NaN; // the zero bucket
+function findKeys(bins: Uint32Array, first: number, length: number, minKey: number, count: number): void {
+	const base = minKey - first;
+	let below = count; // values in buckets under bucket i, the zero bucket included
+	let i = first + length - 1;
+	for (let q = 0; q < 3; q++) {
+		const rank = (q === 0 ? 0.99 : q === 1 ? 0.9 : 0.5) * (count - 1);
+		if (q > 0 && below <= rank) {
+			keys[q] = keys[q - 1]!; // the bucket that held the previous quantile holds this one too
 			continue;
 		}
-		below -= bins[i]!;
-		while (found > next && below <= ranks[found - 1]! * (count - 1)) {
-			keys[--found] = minKey + i - first;
+		if (q > 0) {
+			i--; // below already excludes bucket i + 1
 		}
+		while (i - 3 >= first) {
+			const four = bins[i]! + bins[i - 1]! + bins[i - 2]! + bins[i - 3]!;
+			if (below - four <= rank) {
+				break;
+			}
+			below -= four;
+			i -= 4;
+		}
+		for (; i >= first; i--) {
+			below -= bins[i]!;
+			if (below <= rank) {
+				break;
+			}
+		}
+		keys[q] = i >= first ? base + i : Number.NaN; // past the lowest bucket: the zero bucket
 	}
 }
 
+// Bucket values (a power each) for the keys a latency in ms can have, worked out once each.
+const valueTableBase = -2048;
+const valueTable = new Float64Array(4096).fill(Number.NaN);
+
+const bucketValue = (key: number, mapping: Mapping): number => {
+	const slot = key - valueTableBase;
+	if (slot < 0 || slot >= valueTable.length) {
+		return mapping.value(key);
+	}
+	let value = valueTable[slot]!;
+	if (Number.isNaN(value)) {
+		value = mapping.value(key);
+		valueTable[slot] = value;
+	}
+	return value;
+};
+
 const valueOf = (key: number, totals: Totals, mapping: Mapping): number =>
-	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, mapping.value(key)));
+	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, bucketValue(key, mapping)));
 
 function summarize(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
-	findKeys(bins, first, length, minKey, totals, mapping);
+	findKeys(bins, first, length, minKey, totals.count);
 	return {
-		p50: valueOf(keys[0]!, totals, mapping),
+		p50: valueOf(keys[2]!, totals, mapping),
 		p90: valueOf(keys[1]!, totals, mapping),
-		p99: valueOf(keys[2]!, totals, mapping),
+		p99: valueOf(keys[0]!, totals, mapping),
 		max: totals.max,
 		mean: totals.sum / totals.count,
 	};
@@ -280,7 +294,7 @@ export function latencyP99(sketch: LatencySketch): number {
 		return 0;
 	}
 	if (p99.valueKey !== p99.key) {
-		p99.value = sketch.mapping.value(p99.key); // a power: once per bucket the p99 moves to, not per read
+		p99.value = bucketValue(p99.key, sketch.mapping); // once per bucket the p99 moves to, not per read
 		p99.valueKey = p99.key;
 	}
 	return Math.min(sketch.max, Math.max(sketch.min, p99.value));
