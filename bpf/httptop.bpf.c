@@ -290,6 +290,33 @@ static __always_inline bool looks_like_http(const __u8 *p)
 	return false;
 }
 
+/*
+ * The start lines looks_like_http accepts, spelled out to its last tested byte:
+ * what a first chunk shorter than 8 bytes must begin with (a client that
+ * writes its request in pieces: "GET " then the target, or a byte at a time).
+ */
+#define HTTP_STARTS 10
+static const char http_starts[HTTP_STARTS][8] = {"GET ", "PUT ", "POST ", "HEAD ", "DELE", "PATC",
+						 "OPTI", "CONN", "TRAC", "HTTP/1."};
+
+/* whether the `n` (1-7) bytes at p can begin a chunk looks_like_http accepts */
+static __always_inline bool could_start_http(const __u8 *p, __u32 n)
+{
+#pragma unroll
+	for (int s = 0; s < HTTP_STARTS; s++) {
+		bool same = true;
+
+#pragma unroll
+		for (int i = 0; i < 7; i++) {
+			if (i < n && http_starts[s][i] != 0 && p[i] != (__u8)http_starts[s][i])
+				same = false;
+		}
+		if (same)
+			return true;
+	}
+	return false;
+}
+
 /* surely another protocol: TLS records, the HTTP/2 preface */
 static __always_inline bool surely_not_http(const __u8 *p)
 {
@@ -353,6 +380,15 @@ static __always_inline int peek_payload(__u8 *dst, struct inflight *a, const __u
 			return -1;
 	}
 	return bpf_probe_read_user(dst, 8, (void *)base);
+}
+
+/* read the `n` (1-7) bytes of a one-buffer syscall's short payload */
+static __always_inline int peek_short(__u8 *dst, struct inflight *a, __u32 n)
+{
+	__u64 len = n;
+
+	VERIFIER_BOUND(len, 7);
+	return bpf_probe_read_user(dst, len, (void *)a->ptr);
 }
 
 static __always_inline void fill_header(struct httptop_record *h, struct conn *c, struct inflight *a,
@@ -458,7 +494,15 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 	if (c->state == CONN_UNKNOWN) {
 		__u8 head[8] = {};
 
-		if (bytes < 8 || peek_payload(head, &a, kind) || !looks_like_http(head)) {
+		bool http;
+
+		if (bytes >= 8)
+			http = !peek_payload(head, &a, kind) && looks_like_http(head);
+		else
+			/* a short first chunk of a connection seen from its start: a prefix of a start line will do */
+			http = c->origin != HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF && !peek_short(head, &a, bytes) &&
+			       could_start_http(head, bytes);
+		if (!http) {
 			if (surely_not_http(head) || c->origin != HTTPTOP_ORIGIN_UNKNOWN ||
 			    ++c->unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
 				/* we saw this connection's first bytes (or enough of them): not HTTP/1.x */

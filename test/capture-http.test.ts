@@ -49,6 +49,11 @@ const plan: Array<{steps: Array<string | {pause: number}>; expect: string[]}> = 
 		expect: ['GET /hello 200'],
 	},
 	{
+		// a client that writes its request in pieces from the first byte: each first write is shorter than a method
+		steps: ['G', pause(50), 'ET', pause(50), ' /hello HTTP/1.1\r\nHost: dribble\r\n\r\n'],
+		expect: ['GET /hello 200'],
+	},
+	{
 		// a Content-Length body split across writes
 		steps: ['POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\nhello', pause(50), ' world'],
 		expect: ['POST /echo 200'],
@@ -116,6 +121,7 @@ bpfTest('a Node server and a raw-socket client: keep-alive, pipelining, split he
 
 	const split = exchanges.find(e => e.host === 'split');
 	t.is(split?.path, '/hello');
+	t.deepEqual(exchanges.filter(e => e.host === 'dribble').map(e => `${e.role} ${e.path}`).sort(), ['client /hello', 'server /hello']);
 	t.is(exchanges.filter(e => e.role === 'server').every(e => e.local.port === port), true);
 	t.is(source.health().http.parseErrors, 0);
 	// Node writes a chunked body's end as one writev of many small iovecs: all of them are copied.

@@ -5,7 +5,7 @@ waits for a line on stdin before each step, so the test controls when tracing st
 
 usage: syscall-peer.py vectored   sendmsg/readv, writev/recvmsg, write/read, sendto/recvfrom
        syscall-peer.py preexisting   one exchange before "go", one after, same connection
-       syscall-peer.py binary        a non-HTTP protocol over TCP (and a TLS-looking one)
+       syscall-peer.py binary        a non-HTTP protocol over TCP (and a TLS-looking one, and one that starts with a short write)
        syscall-peer.py files         reads and writes files and pipes only
        syscall-peer.py sizes         write/read and sendto/recvfrom of messages around the kernel's record size classes
 """
@@ -92,6 +92,13 @@ def binary():
     client, server = pair()
     client.sendall(b"\x16\x03\x01\x02\x00" + b"\x01" * 200)  # a TLS ClientHello's record header
     read_exactly(server.recv, 205)
+    client.close()
+    server.close()
+    client, server = pair()
+    client.sendall(b"SSH-")  # a first write shorter than a start line's test, and no prefix of one
+    read_exactly(server.recv, 4)
+    client.sendall(b"2.0-OpenSSH_9.2\r\n")
+    read_exactly(server.recv, 17)
     client.close()
     server.close()
     print("done", flush=True)
