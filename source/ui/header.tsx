@@ -36,21 +36,16 @@ const value = (text: string, tone: Tone = 'plain'): Segment => ({text, tone});
 const gap: Segment = {text: '  ', tone: 'plain'};
 
 function titleLine(props: Props): Segment[] {
+	const start = [value('httptop', 'good'), label(' on '), value(sanitize(props.hostname)), gap, label('up '), value(formatDuration(props.uptimeMs)), gap];
+	const description = sanitize(props.description);
+	if (!props.paused && (props.sourceState === 'tracing' || props.sourceState === 'replaying')) {
+		// The description says it already ("tracing 23 syscall tracepoints", "replaying FILE"), in the state's tone.
+		return [...start, value(description, stateLabels[props.sourceState].tone)];
+	}
 	const state = props.paused
 		? value('PAUSED (capture goes on)', 'warn')
 		: value(stateLabels[props.sourceState].text, stateLabels[props.sourceState].tone);
-	return [
-		value('httptop', 'good'),
-		label(' on '),
-		value(sanitize(props.hostname)),
-		gap,
-		label('up '),
-		value(formatDuration(props.uptimeMs)),
-		gap,
-		state,
-		gap,
-		label(sanitize(props.description)),
-	];
+	return [...start, state, gap, label(description)];
 }
 
 function totalsLine({snapshot}: Props): Segment[] {
