@@ -219,7 +219,7 @@ for (const [source, position, says] of bad) {
 		}
 		t.is(result.position, position);
 		t.true(result.message.includes(says), result.message);
-		t.true(result.message.includes(`at ${position}`), `the message names the position: ${result.message}`);
+		t.true(result.message.includes(`at column ${position + 1}`), `the message names the position: ${result.message}`);
 	});
 }
 

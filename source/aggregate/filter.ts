@@ -145,7 +145,7 @@ function readValue(source: string, position: number): {token: Token; next: numbe
 				text += char;
 			}
 		}
-		throw new FilterError(`unterminated quote at ${position}: close it with ${opening}`, position);
+		throw new FilterError(`unterminated quote at column ${position + 1}: close it with ${opening}`, position);
 	}
 	let end = position;
 	while (end < source.length && !isSpace(source[end])) {
@@ -159,7 +159,7 @@ const durationUnits: Record<string, number> = {us: 0.001, 'µs': 0.001, ms: 1, s
 function parseNumber(token: Token, kind: ValueKind, field: string): number {
 	const text = token.text;
 	const match = /^(\d+(?:\.\d*)?|\.\d+)([a-zA-Zµ%/]*)$/.exec(text);
-	const bad = (expected: string): FilterError => new FilterError(`${quote(text)} at ${token.position} is not ${expected}`, token.position);
+	const bad = (expected: string): FilterError => new FilterError(`${quote(text)} at column ${token.position + 1} is not ${expected}`, token.position);
 	switch (kind) {
 		case 'duration': {
 			if (match === null) {
@@ -168,7 +168,7 @@ function parseNumber(token: Token, kind: ValueKind, field: string): number {
 			const unit = match[2] === '' ? 'ms' : match[2]!.toLowerCase();
 			const scale = durationUnits[unit];
 			if (scale === undefined) {
-				throw new FilterError(`unknown unit ${quote(match[2]!)} in ${quote(text)} at ${token.position}: use us, ms, s or m`, token.position);
+				throw new FilterError(`unknown unit ${quote(match[2]!)} in ${quote(text)} at column ${token.position + 1}: use us, ms, s or m`, token.position);
 			}
 			return Number(match[1]) * scale;
 		}
@@ -194,7 +194,7 @@ function parseNumber(token: Token, kind: ValueKind, field: string): number {
 				return value / 100;
 			}
 			if (value > 1) {
-				throw new FilterError(`${quote(text)} at ${token.position} is over 1: write a percentage as ${text}%`, token.position);
+				throw new FilterError(`${quote(text)} at column ${token.position + 1} is over 1: write a percentage as ${text}%`, token.position);
 			}
 			return value;
 		}
@@ -244,7 +244,7 @@ function parseStatus(token: Token): {low: number; high: number} {
 		return {low, high: low + 99};
 	}
 	if (!/^\d{3}$/.test(token.text)) {
-		throw new FilterError(`${quote(token.text)} at ${token.position} is not a status (try 404, 5xx)`, token.position);
+		throw new FilterError(`${quote(token.text)} at column ${token.position + 1} is not a status (try 404, 5xx)`, token.position);
 	}
 	const code = Number(token.text);
 	return {low: code, high: code};
@@ -327,7 +327,7 @@ function identityTerm(spec: FieldSpec, operator: Operator, values: readonly Toke
 			const roles = values.map(token => {
 				const role = token.text.toLowerCase();
 				if (role !== 'server' && role !== 'client') {
-					throw new FilterError(`${quote(token.text)} at ${token.position} is not a role: use server or client`, token.position);
+					throw new FilterError(`${quote(token.text)} at column ${token.position + 1} is not a role: use server or client`, token.position);
 				}
 				return role;
 			});
@@ -363,13 +363,13 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 	const nameMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(position));
 	if (nameMatch === null) {
 		const {token} = readValue(source, position);
-		throw new FilterError(`expected a field name at ${position}, found ${quote(token.text)} (try status>=500 or route~/api)`, position);
+		throw new FilterError(`expected a field name at column ${position + 1}, found ${quote(token.text)} (try status>=500 or route~/api)`, position);
 	}
 	const name = nameMatch[0];
 	const lowered = name.toLowerCase();
 	const spec = specsByName.get(aliases[lowered] ?? lowered);
 	if (spec === undefined) {
-		throw new FilterError(`unknown field ${quote(name)} at ${position}: use one of ${filterFields.join(', ')}`, position);
+		throw new FilterError(`unknown field ${quote(name)} at column ${position + 1}: use one of ${filterFields.join(', ')}`, position);
 	}
 	let next = position + name.length;
 	while (isSpace(source[next])) {
@@ -377,17 +377,17 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 	}
 	const operator = operators.find(candidate => source.startsWith(candidate, next));
 	if (operator === undefined) {
-		throw new FilterError(`expected an operator after ${quote(name)} at ${next}: one of ${operatorsFor(spec.kind).join(' ')}`, next);
+		throw new FilterError(`expected an operator after ${quote(name)} at column ${next + 1}: one of ${operatorsFor(spec.kind).join(' ')}`, next);
 	}
 	if (!operatorsFor(spec.kind).includes(operator)) {
-		throw new FilterError(`operator ${quote(operator)} at ${next} does not apply to ${spec.name}: use ${operatorsFor(spec.kind).join(' ')}`, next);
+		throw new FilterError(`operator ${quote(operator)} at column ${next + 1} does not apply to ${spec.name}: use ${operatorsFor(spec.kind).join(' ')}`, next);
 	}
 	next += operator.length;
 	while (isSpace(source[next])) {
 		next++;
 	}
 	if (next >= source.length) {
-		throw new FilterError(`missing value after ${quote(name + operator)} at ${next}`, next);
+		throw new FilterError(`missing value after ${quote(name + operator)} at column ${next + 1}`, next);
 	}
 	const {token, next: after} = readValue(source, next);
 	let values: Token[] = [token];
@@ -397,7 +397,7 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 			const part = {text, position: offset, quoted: false};
 			offset += text.length + 1;
 			if (text === '') {
-				throw new FilterError(`empty item in the list ${quote(token.text)} at ${part.position}`, part.position);
+				throw new FilterError(`empty item in the list ${quote(token.text)} at column ${part.position + 1}`, part.position);
 			}
 			return part;
 		});

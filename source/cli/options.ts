@@ -171,7 +171,7 @@ function oneOf<T extends string>(text: string, flag: string, choices: readonly T
 function parseFilterFlag(text: string): Filter {
 	const result = parseFilter(text);
 	if (!result.ok) {
-		throw new UsageError(`--filter: ${result.message} at column ${result.position + 1} of '${text}'`);
+		throw new UsageError(`--filter '${text}': ${result.message}`);
 	}
 
 	return result.filter;
