@@ -32,6 +32,11 @@ const keys = {
 	backspace: '\u007F',
 	ctrlC: '\u0003',
 	ctrlU: '\u0015',
+	f1: '\u001BOP', // as xterm and tmux send them
+	f4: '\u001BOS',
+	f6: '\u001B[17~',
+	f10: '\u001B[21~',
+	insert: '\u001B[2~',
 } as const;
 
 type Setup = {
@@ -259,6 +264,23 @@ test('direct sort keys: l p99, r rate, n count, e errors, b and B bytes; R rever
 	t.regex(screen.frame(), /IN\/S▼/);
 	await screen.press('r');
 	t.regex(screen.frame(), /REQ\/S▼/);
+});
+
+test('htop\'s function keys: F1 help, F4 filter, F6 next sort column, F10 quit; not typed at the filter prompt', async t => {
+	const screen = await setup(t);
+	await screen.press(keys.f6);
+	t.regex(screen.frame(), /COUNT▼/);
+	await screen.press(keys.insert); // a key with no binding: nothing happens
+	t.regex(screen.frame(), /COUNT▼/);
+	await screen.press(keys.f1);
+	t.regex(screen.frame(), /this help/);
+	await screen.press(keys.f1); // any bound key closes the help
+	t.regex(screen.frame(), /ROUTE +PROCESS/);
+	await screen.press(keys.f4, 'm', keys.f10, 'e');
+	t.regex(screen.frame(), /filter: me$/m);
+	t.is(screen.quits(), 0);
+	await screen.press(keys.escape, keys.f10);
+	t.is(screen.quits(), 1);
 });
 
 test('< and > move the sort to the neighbouring column', async t => {

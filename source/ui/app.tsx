@@ -2,8 +2,8 @@
 // footer, redrawn once per tick from an aggregator snapshot and on each key.
 
 import './ink-output-cache.js';
-import {Box, useApp, useInput} from 'ink';
-import {useMemo, useRef, useState} from 'react';
+import {Box, useApp, useInput, useStdin} from 'ink';
+import {useEffect, useMemo, useRef, useState} from 'react';
 import type {Snapshot, ViewOptions} from '../aggregate/types.js';
 import type {SourceState} from '../pipeline/exchange-source.js';
 import type {AppProps} from './app-props.js';
@@ -16,7 +16,7 @@ import {LinesBlock} from './lines-block.js';
 import {Table} from './table.js';
 import {useSnapshotTick} from './use-snapshot-tick.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {handleKey, initialViewState, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type ViewState} from './view-state.js';
+import {functionKeyOf, handleKey, initialViewState, isUnnamedKey, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type Keypress, type ViewState} from './view-state.js';
 
 // The smallest screen the view lays out for; smaller terminals get it clipped.
 const minimumHeight = 10;
@@ -63,21 +63,47 @@ export function App(props: AppProps) {
 	// Keys typed faster than a render see the state the previous key left.
 	const latest = useRef({state, context});
 	latest.current = {state, context};
+	// One key press; false once it quit.
+	const press = (character: string, key: Keypress): boolean => {
+		const result = handleKey(latest.current.state, character, key, latest.current.context);
+		latest.current = {...latest.current, state: result.state};
+		setState(result.state);
+		if (result.effect === 'reset') {
+			aggregator.reset(now());
+			setGeneration(previous => previous + 1);
+		} else if (result.effect === 'quit') {
+			props.onQuit?.();
+			exit();
+			return false;
+		}
+		return true;
+	};
 	useInput((input, key) => {
-		for (const [character, press] of splitKeys(input, key)) {
-			const result = handleKey(latest.current.state, character, press, latest.current.context);
-			latest.current = {...latest.current, state: result.state};
-			setState(result.state);
-			if (result.effect === 'reset') {
-				aggregator.reset(now());
-				setGeneration(previous => previous + 1);
-			} else if (result.effect === 'quit') {
-				props.onQuit?.();
-				exit();
+		if (isUnnamedKey(input, key)) {
+			return; // a function key is read from the raw input below
+		}
+		for (const [character, keypress] of splitKeys(input, key)) {
+			if (!press(character, keypress)) {
 				return;
 			}
 		}
 	});
+	// Ink names no function key: htop's are read from the raw input it parsed into keys.
+	const {internal_eventEmitter: rawInput} = useStdin();
+	const pressRef = useRef(press);
+	pressRef.current = press;
+	useEffect(() => {
+		const onRaw = (raw: string): void => {
+			const standsFor = functionKeyOf(raw, latest.current.state.mode.kind);
+			if (standsFor !== null) {
+				pressRef.current(standsFor, {});
+			}
+		};
+		rawInput.on('input', onRaw);
+		return () => {
+			rawInput.removeListener('input', onRaw);
+		};
+	}, [rawInput]);
 
 	const showsDetail = state.mode.kind === 'detail' || (state.mode.kind === 'help' && state.mode.back === 'detail');
 	const detail = useMemo(

@@ -3,7 +3,7 @@
 
 import {groupByValues, parseFilter} from '../aggregate/index.js';
 import type {Row, RoleFilter, SortColumn, ViewOptions} from '../aggregate/types.js';
-import type {Mode} from './modes.js';
+import type {Mode, ModeKind} from './modes.js';
 
 export type ViewState = {
 	readonly mode: Mode;
@@ -334,6 +334,36 @@ export function handleKey(state: ViewState, input: string, key: Keypress, contex
 		}
 	}
 }
+
+// htop's function keys, as the keys they stand for here: F1 help, F3 and F4
+// filter, F6 the next sort column, F10 quit. By the sequences terminals send
+// (xterm and tmux: SS3 for F1-F4, CSI ~ for all; the Linux console's CSI [ A-E).
+const functionKeys: Readonly<Record<string, string>> = {
+	'\u001BOP': '?',
+	'\u001B[11~': '?',
+	'\u001B[[A': '?',
+	'\u001BOR': '/',
+	'\u001B[13~': '/',
+	'\u001B[[C': '/',
+	'\u001BOS': '/',
+	'\u001B[14~': '/',
+	'\u001B[[D': '/',
+	'\u001B[17~': '>',
+	'\u001B[21~': 'q',
+};
+
+/**
+ * The key a function key stands for, from Ink's raw input (which names no
+ * function key); null for any other input, and at the filter prompt, where
+ * the key it stands for would be typed into the expression.
+ */
+export function functionKeyOf(raw: string, mode: ModeKind): string | null {
+	return mode === 'filter' ? null : functionKeys[raw] ?? null;
+}
+
+/** A key Ink could not name (a function key, Insert): no binding here, not even "any key" closing the help. */
+export const isUnnamedKey = (input: string, key: Keypress): boolean =>
+	input === '' && !Object.values(key).some(Boolean);
 
 /**
  * Ink hands over a run of typed characters as one input when they arrive in
