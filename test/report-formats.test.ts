@@ -205,6 +205,11 @@ test('the table fits a terminal: route elided, then the least useful columns lef
 	t.false(narrow.includes('P90'), 'P90 goes first');
 	t.true(narrow.includes('P99') && narrow.includes('REQS'));
 	t.regex(narrow, /columns? left out to fit the terminal/);
+	// 80 columns: the route elided further and the process name cut before P50 and 5XX go too.
+	const longProcess = row({label: `/api/${'segment/'.repeat(30)}end`, process: {pid: 4242, comm: 'a-long-process-name'}});
+	const eighty = render('table', {}, [longProcess], 80);
+	t.true(boxLines(eighty).every(line => line.length <= 80), `widest line ${Math.max(...boxLines(eighty).map(line => line.length))}`);
+	t.true(eighty.includes('P99') && eighty.includes('REQ/S') && eighty.includes('a-long-pr…'), eighty);
 });
 
 test('grouping by process puts the process first and leaves out the empty columns', t => {

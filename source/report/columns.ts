@@ -13,9 +13,18 @@ export type DisplayColumn = {
 	readonly header: string;
 	readonly align: Alignment;
 	readonly text: (endpoint: ReportEndpoint) => string;
-	/** Columns a narrow terminal can do without, lowest first; absent: always shown. */
+	/**
+	 * Columns a narrow terminal can do without, lowest first; absent: always
+	 * shown. From `lastResortDropOrder` on, only once every text column is
+	 * elided as far as it goes.
+	 */
 	readonly dropOrder?: number;
+	/** A text column that may be cut at its end to this width (the key column is elided in its middle instead). */
+	readonly cutTo?: number;
 };
+
+/** Drop orders from here on are left out only after the text columns are cut as far as they go. */
+export const lastResortDropOrder = 100;
 
 const processText = (endpoint: ReportEndpoint): string =>
 	endpoint.process ? `${sanitize(endpoint.process.comm)}[${endpoint.process.pid}]` : '(several)';
@@ -45,15 +54,15 @@ const roleColumn: DisplayColumn = {header: 'ROLE', align: 'left', text: endpoint
 // Identity columns that only earn their width when some row has a value.
 const optionalColumns = (groupBy: GroupBy): Array<{column: DisplayColumn; present: (endpoint: ReportEndpoint) => boolean}> => [
 	{
-		column: {header: 'PROCESS', align: 'left', text: processText},
+		column: {header: 'PROCESS', align: 'left', cutTo: 10, text: processText},
 		present: endpoint => groupBy !== 'process' && endpoint.process !== null,
 	},
 	{
-		column: {header: 'CONTAINER', align: 'left', dropOrder: 8, text: endpoint => sanitize(endpoint.container ?? '-')},
+		column: {header: 'CONTAINER', align: 'left', dropOrder: 8, cutTo: 10, text: endpoint => sanitize(endpoint.container ?? '-')},
 		present: endpoint => groupBy !== 'container' && endpoint.container !== null,
 	},
 	{
-		column: {header: 'HOST', align: 'left', dropOrder: 9, text: endpoint => sanitize(endpoint.host ?? '-')},
+		column: {header: 'HOST', align: 'left', dropOrder: 9, cutTo: 12, text: endpoint => sanitize(endpoint.host ?? '-')},
 		present: endpoint => groupBy === 'endpoint' && endpoint.host !== null,
 	},
 ];
@@ -63,8 +72,8 @@ const metricColumns: DisplayColumn[] = [
 	{header: 'REQ/S', align: 'right', text: endpoint => formatRate(endpoint.ratePerSec)},
 	{header: 'ERR%', align: 'right', dropOrder: 7, text: endpoint => formatPercent(endpoint.count > 0 ? endpoint.errors / endpoint.count : 0)},
 	{header: '4XX', align: 'right', dropOrder: 5, text: endpoint => String(endpoint.status['4xx'])},
-	{header: '5XX', align: 'right', text: endpoint => String(endpoint.status['5xx'])},
-	{header: 'P50', align: 'right', text: endpoint => formatDuration(endpoint.latencyMs.p50)},
+	{header: '5XX', align: 'right', dropOrder: lastResortDropOrder, text: endpoint => String(endpoint.status['5xx'])},
+	{header: 'P50', align: 'right', dropOrder: lastResortDropOrder + 1, text: endpoint => formatDuration(endpoint.latencyMs.p50)},
 	{header: 'P90', align: 'right', dropOrder: 1, text: endpoint => formatDuration(endpoint.latencyMs.p90)},
 	{header: 'P99', align: 'right', text: endpoint => formatDuration(endpoint.latencyMs.p99)},
 	{header: 'MAX', align: 'right', dropOrder: 3, text: endpoint => formatDuration(endpoint.latencyMs.max)},

@@ -9,8 +9,8 @@
 import React from 'react';
 import {Text, renderToString} from 'ink';
 import {Table} from '@alcalzone/ink-table';
-import {codePointWidth, elideMiddle} from '../ui/text-width.js';
-import {displayColumns, summaryLines, type DisplayColumn} from './columns.js';
+import {codePointWidth, elideMiddle, truncateEnd} from '../ui/text-width.js';
+import {displayColumns, lastResortDropOrder, summaryLines, type DisplayColumn} from './columns.js';
 import type {Report} from './model.js';
 
 export type TableOptions = {
@@ -62,13 +62,13 @@ function withoutColumn(laid: Laid, dropped: number): Laid {
 	};
 }
 
-/** Fits the table into `maxWidth`: elide the route, then leave out columns by their drop order, then elide further. */
-function fitToWidth(laid: Laid, maxWidth: number): Laid {
-	let fitted = elideKey(laid, maxWidth, comfortableKeyWidth);
+/** Leaves out droppable columns below `below` in their order, lowest first, until the table fits. */
+function dropColumns(laid: Laid, maxWidth: number, below: number): Laid {
+	let fitted = laid;
 	while (tableWidth(fitted) > maxWidth) {
 		const droppable = fitted.columns
 			.map((column, index) => ({order: column.dropOrder, index}))
-			.filter((entry): entry is {order: number; index: number} => entry.order !== undefined)
+			.filter((entry): entry is {order: number; index: number} => entry.order !== undefined && entry.order < below)
 			.sort((first, second) => first.order - second.order)[0];
 		if (!droppable) {
 			break;
@@ -77,7 +77,37 @@ function fitToWidth(laid: Laid, maxWidth: number): Laid {
 		fitted = withoutColumn(fitted, droppable.index);
 	}
 
-	return elideKey(fitted, maxWidth, narrowestKeyWidth);
+	return fitted;
+}
+
+/** Cuts the end of the text columns that allow it (PROCESS, HOST, CONTAINER), widest first, down to their floors. */
+function cutTextColumns(laid: Laid, maxWidth: number): Laid {
+	let fitted = laid;
+	for (;;) {
+		const excess = tableWidth(fitted) - maxWidth;
+		const widest = fitted.columns
+			.map((column, index) => ({floor: Math.max(column.cutTo ?? Infinity, column.header.length), width: columnWidth(fitted, index), index}))
+			.filter(entry => entry.width > entry.floor)
+			.sort((first, second) => second.width - first.width)[0];
+		if (excess <= 0 || !widest) {
+			return fitted;
+		}
+
+		const target = Math.max(widest.floor, widest.width - excess);
+		fitted = {columns: fitted.columns, cells: fitted.cells.map(row => row.map((cell, index) => (index === widest.index ? truncateEnd(cell, target) : cell)))};
+	}
+}
+
+/**
+ * Fits the table into `maxWidth`, as top does: elide the route, leave out
+ * the least useful columns, elide the route further and cut the process and
+ * host names, and only then leave out P50 and 5XX. Below about 60 columns
+ * the table still runs over.
+ */
+function fitToWidth(laid: Laid, maxWidth: number): Laid {
+	let fitted = dropColumns(elideKey(laid, maxWidth, comfortableKeyWidth), maxWidth, lastResortDropOrder);
+	fitted = cutTextColumns(elideKey(fitted, maxWidth, narrowestKeyWidth), maxWidth);
+	return dropColumns(fitted, maxWidth, Infinity);
 }
 
 export function formatTable(report: Report, options: TableOptions): string {
