@@ -73,7 +73,7 @@ const usageErrors: Array<[string[], RegExp]> = [
 	[['--snapshot', '--record', badRecordPath], /^httptop: --record: cannot write '.*out\.ndjson'/],
 	[['--snapshot', '--format', 'yaml'], /^httptop: --format: unknown value 'yaml'/],
 	[['--snapshot', '--group-by', 'path'], /^httptop: --group-by: unknown value 'path'/],
-	[['--snapshot', '--filter', 'status>='], /^httptop: --filter: /],
+	[['--snapshot', '--filter', 'status>='], /^httptop: --filter 'status>=': missing value after "status>=" at column 9$/],
 	[['--snapshot', '-p', 'nginx'], /^httptop: --pid: 'nginx' is not a process id/],
 	[['--snapshot', '--port', '0'], /^httptop: --port: '0' is not a port/],
 	[['--snapshot', '--top', '-3'], /^httptop: --top: '-3' is not a row count/],
