@@ -138,6 +138,27 @@ struct {
 	__type(value, struct record_buf);
 } scratch SEC(".maps");
 
+/*
+ * Shut until user space has attached every program, and again before it
+ * detaches them: tracepoints attach one at a time, and a syscall traced in
+ * part would be misread (a response's head written with writev, its body
+ * with sendfile not yet traced: the next response taken for the body).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} gate SEC(".maps");
+
+static __always_inline bool gate_shut(void)
+{
+	__u32 zero = 0;
+	__u32 *open = bpf_map_lookup_elem(&gate, &zero);
+
+	return !open || !*open;
+}
+
 /* source of connection ids */
 __u64 next_conn_id = 0;
 
@@ -243,7 +264,7 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 	struct inflight args = {};
 	struct conn *c;
 
-	if (noop || tgid == self_tgid)
+	if (noop || tgid == self_tgid || gate_shut())
 		return 0;
 	c = conn_of(tgid, fd);
 	if (!c || c->state >= CONN_NOT_HTTP)
@@ -473,6 +494,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 
 	if (noop)
 		return 0;
+	/* no gate test: only an entry with the gate open saved arguments */
 	saved = bpf_map_lookup_elem(&inflight, &pid_tgid);
 	if (!saved)
 		return 0;
@@ -638,7 +660,7 @@ static __always_inline int new_conn(__s32 fd, __u8 origin)
 	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
 	struct sock *sk;
 
-	if (noop || key.tgid == self_tgid)
+	if (noop || key.tgid == self_tgid || gate_shut())
 		return 0;
 	sk = tcp_sock_of(fd);
 	if (sk)
@@ -664,7 +686,7 @@ int enter_connect(struct syscall_enter_ctx *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight args = {};
 
-	if (noop || (pid_tgid >> 32) == self_tgid)
+	if (noop || (pid_tgid >> 32) == self_tgid || gate_shut())
 		return 0;
 	args.fd = ctx->args[0];
 	args.kind = ARGS_CONNECT;
@@ -702,7 +724,7 @@ int enter_close(struct syscall_enter_ctx *ctx)
 	struct conn *c;
 	__u32 zero = 0;
 
-	if (noop)
+	if (noop || gate_shut())
 		return 0;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)

@@ -191,7 +191,8 @@ bpfTest('curl as a client: one exchange per request, keep-alive across URLs in o
 	}
 });
 
-bpfTest('nginx under ab: exactly as many exchanges as requests, at both ends', async t => {
+/** One nginx process serving `index.html` ("hello from nginx\n") and a 404 at /missing, on a random port. */
+async function startNginx(t: ExecutionContext, directives = ''): Promise<{port: number}> {
 	const directory = mkdtempSync(join(tmpdir(), 'httptop-nginx-'));
 	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
 	const port = 30_000 + Math.floor(Math.random() * 20_000);
@@ -200,13 +201,18 @@ bpfTest('nginx under ab: exactly as many exchanges as requests, at both ends', a
 		join(directory, 'nginx.conf'),
 		`master_process off; daemon off; user root; pid ${directory}/nginx.pid; error_log ${directory}/error.log;
 events {} http { access_log off; client_body_temp_path ${directory}; proxy_temp_path ${directory};
-fastcgi_temp_path ${directory}; uwsgi_temp_path ${directory}; scgi_temp_path ${directory};
+fastcgi_temp_path ${directory}; uwsgi_temp_path ${directory}; scgi_temp_path ${directory}; ${directives}
 server { listen 127.0.0.1:${port}; location / { root ${directory}; } location /missing { return 404; } } }`,
 	);
 	// One process (master_process off): killing it leaves no worker behind holding the test's pipes open.
 	const nginx = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
 	t.teardown(() => nginx.kill());
 	await sleep(500);
+	return {port};
+}
+
+bpfTest('nginx under ab: exactly as many exchanges as requests, at both ends', async t => {
+	const {port} = await startNginx(t);
 	const {exchanges} = await capture(t, {ports: [port]});
 	const ab = startChild('ab', ['-q', '-k', '-n', '300', '-c', '4', `http://127.0.0.1:${port}/index.html`]);
 	const ab404 = startChild('ab', ['-q', '-n', '50', '-c', '2', `http://127.0.0.1:${port}/missing`]);
@@ -220,6 +226,27 @@ server { listen 127.0.0.1:${port}; location / { root ${directory}; } location /m
 	t.is(server.length, 350);
 	t.is(exchanges.filter(e => e.pid === ab.pid && e.role === 'client' && e.status === 200).length, 300);
 	t.is(exchanges.filter(e => e.pid === ab404.pid && e.role === 'client' && e.status === 404).length, 50);
+});
+
+// Tracepoints attach one at a time. Connections busy before tracing starts, on nginx sending
+// each body with sendfile: while writev was traced and sendfile not yet, the next response head
+// was taken for the body of the one before (a parse error and a lost exchange per connection).
+bpfTest('busy keep-alive connections opened before tracing, nginx with sendfile: every response whole, no parse error', async t => {
+	const {port} = await startNginx(t, 'sendfile on; keepalive_requests 1000000;'); // every response keep-alive: one size
+	const wrk = startChild('wrk', ['-t1', '-c8', '-d4s', `http://127.0.0.1:${port}/index.html`]);
+	t.teardown(() => wrk.kill());
+	await sleep(1000);
+	const {exchanges, source} = await capture(t, {ports: [port]});
+	await sleep(1000);
+	await source.stop();
+	const server = exchanges.filter(e => e.role === 'server');
+	t.true(server.length > 1000, `${server.length} server exchanges`);
+	const headBytes = server[0]!.responseBytes - 'hello from nginx\n'.length;
+	const sizes = new Set(server.map(e => e.responseBytes));
+	t.deepEqual([...sizes], [server[0]!.responseBytes], 'every response is the same head and 17 bytes of body');
+	t.true(headBytes > 100);
+	t.true(server.every(e => e.status === 200 && e.path === '/index.html'));
+	t.is(source.health().http.parseErrors, 0);
 });
 
 bpfTest('python3 http.server and an HTTP/1.0 close-delimited response', async t => {
