@@ -139,10 +139,11 @@ struct {
 } scratch SEC(".maps");
 
 /*
- * Shut until user space has attached every program, and again before it
- * detaches them: tracepoints attach one at a time, and a syscall traced in
- * part would be misread (a response's head written with writev, its body
- * with sendfile not yet traced: the next response taken for the body).
+ * Shut until user space has attached every program: tracepoints attach one
+ * at a time, and a connection traced in part would be misread (a response's
+ * head written with writev, its body with sendfile not yet traced: the next
+ * response taken for the body). Detaching needs no gate: user space stops
+ * reading records first.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
