@@ -42,6 +42,10 @@ test('300 columns: every column, the sparkline, and the line fills the width', t
 	t.true((layout.columns.find(column => column.id === 'spark')?.width ?? 0) >= 30);
 });
 
+test('ROLE is the last column to go: at 50 columns the two ends of an endpoint still differ', t => {
+	t.deepEqual(ids(50), ['role', 'key', 'rate', 'errorRate', 'p99']);
+});
+
 test('columns drop in order as the terminal narrows, and never come back', t => {
 	let previous = ids(400);
 	for (let width = 399; width >= 40; width--) {

@@ -59,7 +59,7 @@ const keyTitles: Readonly<Record<GroupBy, string>> = {
 
 // In display order.
 const specs: readonly ColumnSpec[] = [
-	{id: 'role', title: 'ROLE', align: 'left', min: 4, sort: null, dropRank: 8},
+	{id: 'role', title: 'ROLE', align: 'left', min: 4, sort: null, dropRank: 11}, // last to go: rows of both roles look alike without it
 	{id: 'method', title: 'METHOD', align: 'left', min: 7, sort: 'method', dropRank: 10},
 	{id: 'key', title: 'ROUTE', align: 'left', min: 20, sort: 'key'},
 	{id: 'process', title: 'PROCESS', align: 'left', min: 12, sort: 'process', dropRank: 9},
