@@ -131,3 +131,18 @@ test('an upgrade request with a body: HTTP stops at the 101 and the request ends
 	t.deepEqual(counters, {parseErrors: 0, unpaired: 0, truncated: 0});
 	t.true(connection.idle);
 });
+
+test('on a connection open before tracing, responses before its first request seen answer earlier requests: not unpaired', (t) => {
+	const before = (event: DataEvent): DataEvent => ({...event, origin: 'unknown'});
+	const response = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+	const {out, counters} = run([
+		before(chunk('egress', response)), // answers a request read before tracing began
+		before(chunk('ingress', 'GET /seen HTTP/1.1\r\n\r\n')),
+		before(chunk('egress', response)),
+		before(chunk('egress', response)), // answers nothing seen after a request was: unpaired
+	]);
+	t.deepEqual(out.map(summary), [`GET /seen 200 22/${response.length}`]);
+	t.is(counters.unpaired, 1);
+	// Seen from its start, a connection's response with no request is unpaired from the first.
+	t.is(run([chunk('egress', response), chunk('ingress', 'GET /x HTTP/1.1\r\n\r\n'), chunk('egress', response)]).counters.unpaired, 1);
+});

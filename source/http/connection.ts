@@ -46,6 +46,7 @@ export class Connection implements StreamOwner {
 	private container: string | null | undefined;
 	private out: Exchange[] = [];
 	private interimBytes = 0; // 1xx responses since the last final one: the final response carries them
+	private sawRequest = false; // a request head was parsed on this connection
 
 	constructor(
 		first: DataEvent,
@@ -133,6 +134,7 @@ export class Connection implements StreamOwner {
 		}
 
 		this.waiting.push(message);
+		this.sawRequest = true;
 		return framing;
 	}
 
@@ -158,7 +160,9 @@ export class Connection implements StreamOwner {
 		message.bytes += this.interimBytes;
 		this.interimBytes = 0;
 		if (request === undefined) {
-			this.context.counters.unpaired++;
+			// On a connection open before tracing began, a response before any request seen
+			// answers a request sent before: nothing the capture lost.
+			if (this.seenFromStart || this.sawRequest) this.context.counters.unpaired++;
 		} else {
 			waiting.shift();
 			request.partner = message;
