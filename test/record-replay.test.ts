@@ -9,6 +9,7 @@ import {join} from 'node:path';
 import test, {type ExecutionContext} from 'ava';
 import type {Exchange} from '../source/http/exchange.js';
 import {createRecorder, createReplaySource, exchangeToLine, lineToExchange, readReplay} from '../source/record/index.js';
+import {recordExchanges} from '../source/cli/wrap-source.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 
 const t0 = Date.UTC(2025, 0, 1);
@@ -217,4 +218,27 @@ test('a line longer than the limit is skipped and reported, and reading goes on'
 	t.deepEqual(back, exchanges.slice(0, 2));
 	t.deepEqual(warnings.map(warning => warning.line), [2]);
 	t.regex(warnings[0]!.message, /longer than/);
+});
+
+test('exchanges the recorder could not write are reported once, however often the source is stopped', async (t) => {
+	const from = tempFile(t);
+	writeFileSync(from, exchanges.map(exchange => exchangeToLine(exchange) + '\n').join(''));
+	const recorder = createRecorder(tempFile(t));
+	await recorder.close(); // every batch from now on is dropped, and counted
+	const source = recordExchanges(createReplaySource(from), recorder);
+	const said: string[] = [];
+	const error = console.error;
+	console.error = (...parts: unknown[]) => {
+		said.push(parts.join(' '));
+	};
+	try {
+		await source.start(() => undefined);
+		await source.finished;
+		await source.stop(); // the snapshot ends it
+		await source.stop(); // and the CLI's clean-up again
+	} finally {
+		console.error = error;
+	}
+	t.is(recorder.dropped(), exchanges.length);
+	t.deepEqual(said, [`httptop: --record: ${exchanges.length} exchanges were not written to ${recorder.path} (the disk fell behind, or writing failed)`]);
 });

@@ -69,6 +69,7 @@ export function selectExchanges(source: ExchangeSource, matches: (exchange: Exch
 
 /** Every batch is also appended to the recording; the recorder closes when the source stops. */
 export function recordExchanges(source: ExchangeSource, recorder: Recorder): ExchangeSource {
+	let reported = false; // stop() runs again when the CLI cleans up: say it once
 	const recording = mapBatches(source, batch => {
 		recorder.write(batch);
 		return batch;
@@ -82,7 +83,8 @@ export function recordExchanges(source: ExchangeSource, recorder: Recorder): Exc
 			await source.stop();
 			await recorder.close();
 			const dropped = recorder.dropped();
-			if (dropped > 0) {
+			if (dropped > 0 && !reported) {
+				reported = true;
 				// console, not stderr: the live view holds console output until it gives the terminal back.
 				console.error(`httptop: --record: ${dropped} exchanges were not written to ${recorder.path} (the disk fell behind, or writing failed)`);
 			}
