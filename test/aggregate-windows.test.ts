@@ -33,7 +33,7 @@ const close = (t: ExecutionContext, actual: number, expected: number, label: str
  * current partial second, the W - 1 whole seconds before it and the share of the
  * second before those that is still inside the window.
  */
-function expectedWindows(exchanges: readonly Exchange[], nowMs: number) {
+function expectedWindows(exchanges: readonly Exchange[], nowMs: number, watchedS: number) {
 	const nowSecond = Math.floor(nowMs / 1000);
 	const partial = 1 - (nowMs - nowSecond * 1000) / 1000;
 	// Requests, bytes in and bytes out per second the exchanges ended in, up to now.
@@ -56,7 +56,8 @@ function expectedWindows(exchanges: readonly Exchange[], nowMs: number) {
 		for (let back = 0; back < seconds; back++) {
 			sum += inSecond(nowSecond - back, measure);
 		}
-		return sum / seconds;
+		// Until a whole window has been watched, a rate over the time watched (at least a second).
+		return sum / Math.min(seconds, Math.max(1, watchedS));
 	};
 	return {
 		rate1s: window(1, 0),
@@ -92,7 +93,7 @@ test('rates over 1 s, 10 s and 60 s, bytes per second and the history follow une
 		}
 	}
 	all.sort((a, b) => a.endMs - b.endMs);
-	const aggregator = createAggregator();
+	const aggregator = createAggregator({observedSinceMs: t0}); // watching began at t0, as when tracing starts
 	const added: Exchange[] = [];
 	let next = 0;
 	let checked = 0;
@@ -112,7 +113,7 @@ test('rates over 1 s, 10 s and 60 s, bytes per second and the history follow une
 				continue;
 			}
 			const row = rowOf(t, snapshot, route);
-			const expected = expectedWindows(mine, nowMs);
+			const expected = expectedWindows(mine, nowMs, (nowMs - t0) / 1000);
 			const label = `${route} at +${nowMs - t0} ms`;
 			t.is(row.count, mine.length, label);
 			close(t, row.rate1s, expected.rate1s, `${label} rate1s`);
@@ -122,7 +123,7 @@ test('rates over 1 s, 10 s and 60 s, bytes per second and the history follow une
 			close(t, row.bytesInPerSec, expected.bytesInPerSec, `${label} bytesIn/s`);
 			close(t, row.bytesOutPerSec, expected.bytesOutPerSec, `${label} bytesOut/s`);
 			t.deepEqual(row.rateHistory, expected.rateHistory, `${label} history`);
-			if (nowMs % 1000 === 0) {
+			if (nowMs % 1000 === 0 && nowMs - t0 >= 60_000) {
 				// On a whole second the windows are exact.
 				close(t, row.rate1s, endedWithin(mine, nowMs, 1000), `${label} exact 1 s`);
 				close(t, row.rate10s, endedWithin(mine, nowMs, 10_000) / 10, `${label} exact 10 s`);
@@ -149,7 +150,7 @@ test('rates over 1 s, 10 s and 60 s, bytes per second and the history follow une
 });
 
 test('windows slide out one by one after the traffic stops', (t) => {
-	const aggregator = createAggregator();
+	const aggregator = createAggregator({observedSinceMs: t0});
 	// 10 requests in each of 60 seconds, the last second being [59 s, 60 s).
 	const exchanges: Exchange[] = [];
 	for (let second = 0; second < 60; second++) {
@@ -167,6 +168,27 @@ test('windows slide out one by one after the traffic stops', (t) => {
 	t.like(at(120), {rate1s: 0, rate10s: 0, rate60s: 0, count: 600});
 	// Half a second past 60 s: half of second 59 is still inside the 1 s window.
 	t.like(aggregator.snapshot(view, t0 + 60_500).rows[0]!, {rate1s: 5, rate10s: 9.5});
+});
+
+test('until a whole window has been watched, its rate is over the time watched: a steady 50/s reads 50/s from the first seconds', (t) => {
+	const aggregator = createAggregator({observedSinceMs: t0});
+	// 50 requests a second from t0, read as the seconds go by.
+	const steady = Array.from({length: 30 * 50}, (_, index) => ended(t0 + 10 + index * 20));
+	let added = 0;
+	for (const second of [1, 2, 3, 5, 9, 10, 15, 30]) {
+		const nowMs = t0 + second * 1000;
+		const batch = steady.filter(exchange => exchange.endMs > t0 + (added * 20) && exchange.endMs <= nowMs);
+		aggregator.add(batch);
+		added += batch.length;
+		const row = aggregator.snapshot(view, nowMs).rows[0]!;
+		close(t, row.rate10s, 50, `rate10s after ${second} s`);
+		close(t, row.rate60s, 50, `rate60s after ${second} s`);
+		close(t, aggregator.snapshot(view, nowMs).totals.ratePerSec, 50, `totals after ${second} s`);
+	}
+	// With no start given, watching begins at the earliest exchange start, whatever order exchanges arrive in.
+	const unordered = createAggregator();
+	unordered.add([...steady.slice(0, 100)].reverse());
+	t.is(unordered.snapshot(view, t0 + 2000).startedAtMs, steady[0]!.startMs);
 });
 
 test('exchanges that arrive late or out of order count in the second they ended', (t) => {

@@ -150,7 +150,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	/** Row keys in order, per grouping (each has keys of its own), for cheap ties when sorting. */
 	const keyOrders = new Map<GroupBy, KeyOrder>();
 	let foldVersion = folder.version;
-	let startedAtMs: number | null = null;
+	// When watching began: given, or set by a reset; else the earliest exchange start seen.
+	let startedAtMs: number | null = options.observedSinceMs ?? null;
+	let startGiven = startedAtMs !== null;
 	let captureLatest = zeroCounters;
 	let captureBaseline = zeroCounters;
 	let captureSamples: Array<{atMs: number; events: number}> = [];
@@ -297,7 +299,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			roleTotals.windows.add(figures.second, figures.bytesIn, figures.bytesOut);
 			recordKeyedLatency(roleTotals.latency, figures.latency);
-			if (startedAtMs === null) {
+			if (!startGiven && (startedAtMs === null || exchange.startMs < startedAtMs)) {
 				startedAtMs = exchange.startMs;
 			}
 		}
@@ -456,7 +458,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function rowContext(view: ViewOptions, nowMs: number): RowContext {
-		return {groupBy: view.groupBy, nowMs, examplePaths, sums: new WindowSums()};
+		const watchedS = startedAtMs === null ? 0 : (nowMs - startedAtMs) / 1000;
+		return {groupBy: view.groupBy, nowMs, watchedS, examplePaths, sums: new WindowSums()};
 	}
 
 	function snapshot(view: ViewOptions, nowMs: number): Snapshot {
@@ -499,7 +502,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				errors += role.errors;
 				role.windows.addTo(context.sums, nowMs, true);
 			}
-			ratePerSec = context.sums.rates().rate10s;
+			ratePerSec = context.sums.rates(context.watchedS).rate10s;
 		} else {
 			for (const row of rows) {
 				count += row.count;
@@ -567,6 +570,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			totals.server = new RoleTotals();
 			totals.client = new RoleTotals();
 			startedAtMs = nowMs;
+			startGiven = true;
 			captureBaseline = captureLatest;
 		},
 	};

@@ -54,6 +54,8 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 export type RowContext = {
 	readonly groupBy: GroupBy;
 	readonly nowMs: number;
+	/** Seconds watched by nowMs (since tracing started, or the first exchange): windows longer than it divide by it. */
+	readonly watchedS: number;
 	readonly examplePaths: number;
 	readonly sums: WindowSums; // scratch, reused for every row
 };
@@ -95,13 +97,13 @@ function examplePaths(cells: readonly Cell[], limit: number): string[] {
 }
 
 /** The last minute of the cells: the 60 s rate, and requests per whole second, oldest first. */
-function minuteOf(cells: readonly Cell[], nowMs: number): {readonly rate60s: number; readonly history: readonly number[]} {
+function minuteOf(cells: readonly Cell[], nowMs: number, watchedS: number): {readonly rate60s: number; readonly history: readonly number[]} {
 	const sums = new WindowSums();
 	sums.clear(true);
 	for (const cell of cells) {
 		cell.windows.addTo(sums, nowMs);
 	}
-	return {rate60s: sums.rate60s, history: sums.history!};
+	return {rate60s: sums.rate60s(watchedS), history: sums.history!};
 }
 
 /** A row's sums over its cells: count, errors, bytes, last seen. */
@@ -266,7 +268,7 @@ class BuiltRow implements Row {
 			for (const cell of this.cells) {
 				cell.windows.addTo(sums, nowMs, true);
 			}
-			this.rates = sums.rates();
+			this.rates = sums.rates(this.context.watchedS);
 		}
 		return this.rates;
 	}
@@ -285,7 +287,7 @@ class BuiltRow implements Row {
 
 	/** The 60 s window and the sparkline read a minute of each ring, so only when asked for, and together. */
 	private lastMinute(): {readonly rate60s: number; readonly history: readonly number[]} {
-		return this.minute ??= minuteOf(this.cells, this.context.nowMs);
+		return this.minute ??= minuteOf(this.cells, this.context.nowMs, this.context.watchedS);
 	}
 
 	get rate60s(): number {

@@ -137,6 +137,12 @@ export type AggregatorOptions = {
 	readonly maxRows?: number; // distinct rows kept before traffic folds into "(other)"; default 5000
 	readonly idleExpiryMs?: number; // rows unseen this long are dropped; default 10 minutes
 	readonly examplePathsPerRow?: number; // raw paths kept per route; default 8
+	/**
+	 * When watching began (tracing started), on the exchanges' clock: a window
+	 * longer than what has been watched so far is a rate over the time watched.
+	 * Default: the first exchange's start.
+	 */
+	readonly observedSinceMs?: number;
 };
 
 /** Counters about the capture itself, fed by the pipeline once per tick. */

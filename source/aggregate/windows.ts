@@ -165,19 +165,29 @@ export class WindowSums {
 		this.history = withHistory ? new Array<number>(historySeconds).fill(0) : null;
 	}
 
-	/** The 60 s window (a whole `addTo` only). */
-	get rate60s(): number {
-		return this.count60 / 60;
+	/** The 60 s window (a whole `addTo` only), over `watchedS` seconds when fewer were watched (see windowSeconds). */
+	rate60s(watchedS = Number.POSITIVE_INFINITY): number {
+		return this.count60 / windowSeconds(60, watchedS);
 	}
 
-	rates(): WindowRates {
+	/** The 1 s and 10 s windows; the 10 s ones over `watchedS` seconds when fewer were watched. */
+	rates(watchedS = Number.POSITIVE_INFINITY): WindowRates {
+		const seconds = windowSeconds(10, watchedS);
 		return {
 			rate1s: this.count1,
-			rate10s: this.count10 / 10,
-			bytesInPerSec: this.bytesIn10 / 10,
-			bytesOutPerSec: this.bytesOut10 / 10,
+			rate10s: this.count10 / seconds,
+			bytesInPerSec: this.bytesIn10 / seconds,
+			bytesOutPerSec: this.bytesOut10 / seconds,
 		};
 	}
 }
 
 export const secondOf = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * The seconds a `window`-second rate divides by when only `watchedS` seconds
+ * have been watched (httptop started 3 s ago: a 10 s window holds 3 s of
+ * traffic, and dividing it by 10 would show a third of the rate). Never under
+ * a second, so the first exchanges do not read as a burst.
+ */
+export const windowSeconds = (window: number, watchedS: number): number => Math.min(window, Math.max(1, watchedS));

@@ -66,7 +66,8 @@ function interruption(): Promise<void> {
 async function runLive(options: Options, opened: OpenedSource): Promise<void> {
 	const {runLiveView} = await import('../ui/run-live-view.js');
 	const {source, replay} = opened;
-	const aggregator = createAggregator();
+	// Live, watching begins now: the first seconds' rates are over the seconds watched. A replay's begin at its first exchange.
+	const aggregator = createAggregator(replay ? {} : {observedSinceMs: Date.now()});
 	await source.start(batch => {
 		aggregator.add(batch);
 	});
