@@ -62,7 +62,8 @@ export const keyBindings: ReadonlyArray<{readonly title: string; readonly bindin
 			{keys: '↑ ↓  k j', action: 'previous / next row'},
 			{keys: 'Esc Backspace', action: 'back to the table'},
 			{keys: 'p Space', action: 'pause'},
-			{keys: 'q', action: 'quit'},
+			{keys: '?  F1', action: 'help'},
+			{keys: 'q  F10', action: 'quit'},
 		],
 	},
 	{
