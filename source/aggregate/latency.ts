@@ -193,7 +193,6 @@ function combine(sketches: readonly LatencySketch[]): Buckets {
 	return {counts: scratch, length, minKey, zeroCount, count, sum, min, max};
 }
 
-type Mapping = LatencySketch['mapping'];
 type Totals = {readonly zeroCount: number; readonly count: number; readonly sum: number; readonly min: number; readonly max: number};
 
 const keys = [0, 0, 0]; // p99, p90, p50 bucket keys found by `findKeys`; NaN for the zero bucket
@@ -238,11 +237,12 @@ function findKeys(bins: Uint32Array, first: number, length: number, minKey: numb
 	}
 }
 
-// Bucket values (a power each) for the keys a latency in ms can have, worked out once each.
+// Bucket values (a power each) for the keys a latency in ms can have, worked out once each
+// (every sketch has the one mapping, see createLatencySketch).
 const valueTableBase = -2048;
 const valueTable = new Float64Array(4096).fill(Number.NaN);
 
-const bucketValue = (key: number, mapping: Mapping): number => {
+const bucketValue = (key: number): number => {
 	const slot = key - valueTableBase;
 	if (slot < 0 || slot >= valueTable.length) {
 		return mapping.value(key);
@@ -255,15 +255,15 @@ const bucketValue = (key: number, mapping: Mapping): number => {
 	return value;
 };
 
-const valueOf = (key: number, totals: Totals, mapping: Mapping): number =>
-	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, bucketValue(key, mapping)));
+const valueOf = (key: number, totals: Totals): number =>
+	Number.isNaN(key) ? 0 : Math.min(totals.max, Math.max(totals.min, bucketValue(key)));
 
-function summarize(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals, mapping: Mapping): LatencySummary {
+function summarize(bins: Uint32Array, first: number, length: number, minKey: number, totals: Totals): LatencySummary {
 	findKeys(bins, first, length, minKey, totals.count);
 	return {
-		p50: valueOf(keys[2]!, totals, mapping),
-		p90: valueOf(keys[1]!, totals, mapping),
-		p99: valueOf(keys[0]!, totals, mapping),
+		p50: valueOf(keys[2]!, totals),
+		p90: valueOf(keys[1]!, totals),
+		p99: valueOf(keys[0]!, totals),
 		max: totals.max,
 		mean: totals.sum / totals.count,
 	};
@@ -294,7 +294,7 @@ export function latencyP99(sketch: LatencySketch): number {
 		return 0;
 	}
 	if (p99.valueKey !== p99.key) {
-		p99.value = bucketValue(p99.key, sketch.mapping); // once per bucket the p99 moves to, not per read
+		p99.value = bucketValue(p99.key); // once per bucket the p99 moves to, not per read
 		p99.valueKey = p99.key;
 	}
 	return Math.min(sketch.max, Math.max(sketch.min, p99.value));
@@ -306,10 +306,6 @@ export function latencyP99(sketch: LatencySketch): number {
  * of rank floor(q * (n - 1)) in sorted order, and are clamped to the exact min and max.
  */
 export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySummary {
-	const mapping = sketches[0]?.mapping;
-	if (mapping === undefined) {
-		return emptyLatency;
-	}
 	if (sketches.length === 1) {
 		const sketch = sketches[0]!;
 		if (sketch.count === 0) {
@@ -318,15 +314,15 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 		const {store} = sketch;
 		if (store.count === 0) {
 			// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
-			return summarize(store.bins, 0, 0, 0, sketch, mapping);
+			return summarize(store.bins, 0, 0, 0, sketch);
 		}
-		return summarize(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch, mapping);
+		return summarize(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch);
 	}
-	const buckets = combine(sketches);
+	const buckets = combine(sketches); // none: a count of 0
 	if (buckets.count === 0) {
 		return emptyLatency;
 	}
-	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets, mapping);
+	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets);
 }
 
 /** Display buckets: a 1-2-5 series of upper bounds from 10 µs to 100 s. */
@@ -347,9 +343,8 @@ const displayBounds: readonly number[] = (() => {
  * value. Leading and trailing empty buckets are left out.
  */
 export function latencyHistogram(sketches: readonly LatencySketch[]): Array<{upToMs: number; count: number}> {
-	const mapping = sketches[0]?.mapping;
 	const buckets = combine(sketches);
-	if (buckets.count === 0 || mapping === undefined) {
+	if (buckets.count === 0) {
 		return [];
 	}
 	const histogram = displayBounds.map(upToMs => ({upToMs, count: 0}));
@@ -360,7 +355,7 @@ export function latencyHistogram(sketches: readonly LatencySketch[]): Array<{upT
 		if (count === 0) {
 			continue;
 		}
-		const value = mapping.value(buckets.minKey + i);
+		const value = bucketValue(buckets.minKey + i);
 		while (value > displayBounds[bound]!) {
 			bound++;
 		}

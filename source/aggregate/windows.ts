@@ -166,12 +166,12 @@ export class WindowSums {
 	}
 
 	/** The 60 s window (a whole `addTo` only), over `watchedS` seconds when fewer were watched (see windowSeconds). */
-	rate60s(watchedS = Number.POSITIVE_INFINITY): number {
+	rate60s(watchedS: number): number {
 		return this.count60 / windowSeconds(60, watchedS);
 	}
 
 	/** The 1 s and 10 s windows; the 10 s ones over `watchedS` seconds when fewer were watched. */
-	rates(watchedS = Number.POSITIVE_INFINITY): WindowRates {
+	rates(watchedS: number): WindowRates {
 		const seconds = windowSeconds(10, watchedS);
 		return {
 			rate1s: this.count1,
