@@ -47,6 +47,7 @@ enum {
 	BPF_RB_AVAIL_DATA = 0,
 };
 
+#define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCK_STREAM 1
@@ -122,6 +123,23 @@ struct fdtable {
 
 struct files_struct {
 	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
+/* An AF_UNIX socket's name: sun_path holds len - sizeof(sun_family) bytes (abstract names start with a NUL). */
+struct sockaddr_un {
+	unsigned short sun_family;
+	char sun_path[108];
+} __attribute__((preserve_access_index));
+
+struct unix_address {
+	int len;
+	struct sockaddr_un name[];
+} __attribute__((preserve_access_index));
+
+/* Its struct sock comes first: a struct sock * of an AF_UNIX socket is one of these. */
+struct unix_sock {
+	struct unix_address *addr; /* NULL: unnamed (a client that did not bind) */
+	struct sock *peer;
 } __attribute__((preserve_access_index));
 
 struct task_struct {

@@ -3,9 +3,9 @@
  * httptop's kernel side: syscall tracepoints only (no kprobes), so it loads on
  * kernels without CONFIG_KPROBES and behaves the same on x86_64 and arm64.
  *
- * It does the work that saves work: it classifies file descriptors (only TCP
- * sockets are followed), recognises connections that are not HTTP/1.x and
- * stops following them, applies the --pid/--comm/--port selection once per
+ * It does the work that saves work: it classifies file descriptors (only
+ * stream sockets are followed: TCP over IPv4 and IPv6, and AF_UNIX),
+ * recognises connections that are not HTTP/1.x and stops following them, applies the --pid/--comm/--port selection once per
  * connection, and counts everything it cannot deliver. Parsing is user space's.
  */
 #include "core.h"
@@ -171,8 +171,8 @@ static __always_inline void count(__u32 idx)
 		*v += 1;
 }
 
-/* find the struct sock behind fd if it is a TCP (IPv4/IPv6 stream) socket */
-static __always_inline struct sock *tcp_sock_of(__s32 fd)
+/* find the struct sock behind fd if it is a stream socket that can carry HTTP: TCP (IPv4, IPv6) or AF_UNIX */
+static __always_inline struct sock *stream_sock_of(__s32 fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -197,7 +197,7 @@ static __always_inline struct sock *tcp_sock_of(__s32 fd)
 	if (!sk)
 		return NULL;
 	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6 && family != AF_UNIX)
 		return NULL;
 	return sk;
 }
@@ -214,6 +214,18 @@ static __always_inline bool selected(struct conn *c, __u32 tgid)
 	return true;
 }
 
+/* whether an AF_UNIX socket or its peer has a name: it was accepted from, or connected to, a listener */
+static __always_inline bool unix_named(struct sock *sk)
+{
+	struct unix_sock *u = (struct unix_sock *)sk;
+	struct sock *peer;
+
+	if (BPF_CORE_READ(u, addr))
+		return true;
+	peer = BPF_CORE_READ(u, peer);
+	return peer && BPF_CORE_READ((struct unix_sock *)peer, addr);
+}
+
 /* make fresh state for {tgid, fd}; replaces whatever a missed close left behind */
 static __always_inline struct conn *create_conn(struct conn_key *key, struct sock *sk, __u8 origin)
 {
@@ -222,12 +234,26 @@ static __always_inline struct conn *create_conn(struct conn_key *key, struct soc
 	c.id = __sync_fetch_and_add(&next_conn_id, 1) + 1;
 	c.origin = origin;
 	c.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	c.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	c.remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (c.family == AF_INET) {
+	if (c.family == AF_UNIX) {
+		/* no ports, no addresses: the socket names follow in one record when it turns out to be HTTP */
+		if (!unix_named(sk)) {
+			/*
+			 * A socketpair: no listener, so no server. Node and libuv give every child
+			 * process its stdio through these; what a program prints (curl -i) is not
+			 * traffic. Remembered, so that its next syscalls cost a lookup.
+			 */
+			c.state = CONN_NOT_HTTP;
+			bpf_map_update_elem(&conns, key, &c, BPF_ANY);
+			return bpf_map_lookup_elem(&conns, key);
+		}
+	} else if (c.family == AF_INET) {
+		c.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		c.remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		BPF_CORE_READ_INTO(&c.local_addr, sk, __sk_common.skc_rcv_saddr);
 		BPF_CORE_READ_INTO(&c.remote_addr, sk, __sk_common.skc_daddr);
 	} else {
+		c.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+		c.remote_port = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		BPF_CORE_READ_INTO(&c.local_addr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&c.remote_addr, sk, __sk_common.skc_v6_daddr);
 	}
@@ -251,7 +277,7 @@ static __always_inline struct conn *conn_of(__u32 tgid, __s32 fd)
 
 	if (c)
 		return c;
-	sk = tcp_sock_of(fd);
+	sk = stream_sock_of(fd);
 	if (!sk)
 		return NULL;
 	return create_conn(&key, sk, HTTPTOP_ORIGIN_UNKNOWN);
@@ -483,6 +509,56 @@ static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pi
 	return 0;
 }
 
+/* the name of an AF_UNIX socket into dst (128 bytes of room); returns its length, 0 if unnamed */
+static __always_inline __u32 unix_name(struct sock *sk, char *dst)
+{
+	struct unix_address *addr;
+	__u64 len;
+
+	if (!sk)
+		return 0;
+	addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!addr)
+		return 0;
+	len = BPF_CORE_READ(addr, len);
+	/* len counts sun_family too; an autobound or abstract name is shorter than a path */
+	if (len <= sizeof(unsigned short))
+		return 0;
+	len -= sizeof(unsigned short);
+	if (len > HTTPTOP_UNIX_NAME_BYTES)
+		len = HTTPTOP_UNIX_NAME_BYTES;
+	VERIFIER_BOUND(len, 127);
+	if (bpf_probe_read_kernel(dst, len, __builtin_preserve_access_index(&addr->name[0].sun_path)))
+		return 0;
+	return len;
+}
+
+/*
+ * Once per AF_UNIX connection, when its first HTTP chunk is seen: the names
+ * of both ends, which stand for its addresses (struct httptop_unix_names).
+ */
+static __always_inline void emit_unix_names(struct conn *c, struct inflight *a, __u64 pid_tgid)
+{
+	struct httptop_record *h =
+		bpf_ringbuf_reserve(&records, sizeof(*h) + sizeof(struct httptop_unix_names), 0);
+	struct httptop_unix_names *names;
+	struct sock *sk = stream_sock_of(a->fd);
+	__u32 local, remote;
+
+	if (!h) {
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+		return;
+	}
+	names = (struct httptop_unix_names *)(h + 1);
+	local = unix_name(sk, names->local);
+	remote = sk ? unix_name(BPF_CORE_READ((struct unix_sock *)sk, peer), names->remote) : 0;
+	fill_header(h, c, a, pid_tgid, HTTPTOP_RECORD_UNIX_NAMES);
+	h->bytes = local | remote << 16;
+	h->captured = sizeof(*names);
+	bpf_ringbuf_submit(h, BPF_RB_NO_WAKEUP); /* its data record follows at once */
+	count(HTTPTOP_CTR_RECORDS);
+}
+
 /* `kind` is a constant: each exit program holds only the code of its own syscall's arguments */
 static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 kind)
 {
@@ -537,6 +613,8 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			return 0;
 		}
 		c->state = CONN_HTTP;
+		if (c->family == AF_UNIX)
+			emit_unix_names(c, &a, pid_tgid);
 	}
 	if (c->state != CONN_HTTP)
 		return 0;
@@ -663,7 +741,7 @@ static __always_inline int new_conn(__s32 fd, __u8 origin)
 
 	if (noop || key.tgid == self_tgid || gate_shut())
 		return 0;
-	sk = tcp_sock_of(fd);
+	sk = stream_sock_of(fd);
 	if (sk)
 		create_conn(&key, sk, origin);
 	return 0;

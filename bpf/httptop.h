@@ -27,6 +27,7 @@
 enum httptop_record_kind {
 	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced TCP socket */
 	HTTPTOP_RECORD_CLOSE = 2, /* close() of a socket that carried HTTP */
+	HTTPTOP_RECORD_UNIX_NAMES = 3, /* the socket names of an AF_UNIX connection (struct httptop_unix_names) */
 };
 
 enum httptop_direction {
@@ -64,7 +65,7 @@ enum httptop_counter {
 	HTTPTOP_CTR_RINGBUF_DROPS = 1,  /* records lost: ring buffer full */
 	HTTPTOP_CTR_TRUNCATED = 2,      /* records whose copy holds fewer bytes than moved */
 	HTTPTOP_CTR_READ_FAULTS = 3,    /* user memory that could not be read */
-	HTTPTOP_CTR_CONNS = 4,          /* TCP connections followed (selected by the filters) */
+	HTTPTOP_CTR_CONNS = 4,          /* stream socket connections followed (selected by the filters) */
 	HTTPTOP_CTR_SKIPPED_CHUNKS = 5, /* chunks on not-yet-HTTP connections that were not HTTP */
 	HTTPTOP_CTR_NOT_HTTP_CONNS = 6, /* connections recognised as another protocol (TLS, HTTP/2) */
 	HTTPTOP_CTR_ARGS_FULL = 7,      /* syscalls missed: the in-flight argument map was full */
@@ -83,7 +84,7 @@ struct httptop_record {
 	__u8 direction; /* enum httptop_direction */
 	__u8 syscall;   /* enum httptop_syscall */
 	__u8 origin;    /* enum httptop_origin */
-	__u16 family;   /* AF_INET or AF_INET6 */
+	__u16 family;   /* AF_INET, AF_INET6 or AF_UNIX (ports and addresses zero: see HTTPTOP_RECORD_UNIX_NAMES) */
 	__u16 local_port;
 	__u16 remote_port;
 	__u16 flags;    /* reserved, zero */
@@ -101,5 +102,20 @@ struct httptop_record {
 };
 
 #define HTTPTOP_RECORD_HEADER_BYTES 104
+
+/*
+ * The payload of a HTTPTOP_RECORD_UNIX_NAMES record, sent once per AF_UNIX
+ * connection just before its first data record: the sun_path of the socket's
+ * own name and of its peer's. An accepted socket shares its listener's name,
+ * so a server's local name and a client's peer name are the socket file (or
+ * abstract name) both sides talk through. A name's length is in the header's
+ * `bytes` (local in the low 16 bits, peer in the high 16); 0 is unnamed.
+ */
+#define HTTPTOP_UNIX_NAME_BYTES 108
+
+struct httptop_unix_names {
+	char local[128];  /* the first (bytes & 0xffff) bytes are the name */
+	char remote[128]; /* the first (bytes >> 16) bytes */
+};
 
 #endif /* HTTPTOP_H */

@@ -206,6 +206,35 @@ test('an endpoint row is one service: the same route served by two containers is
 	].sort((a, b) => String(a).localeCompare(String(b))));
 });
 
+test('unix domain sockets: a service is its socket file, a client\'s peer is the file it calls, and filters match it whole', (t) => {
+	const aggregator = createAggregator();
+	const exchange = (fields: Partial<Exchange>): Exchange => makeExchange({path: '/', startMs: t0, endMs: t0 + 1, container: null, comm: 'gunicorn', ...fields});
+	const unnamed = {address: '', port: 0};
+	aggregator.add([
+		exchange({pid: 30, local: {address: '/run/app.sock', port: 0}, remote: unnamed}),
+		exchange({pid: 31, local: {address: '/run/app.sock', port: 0}, remote: unnamed}),
+		exchange({pid: 30, local: {address: '/run/admin.sock', port: 0}, remote: unnamed}),
+		exchange({pid: 30, local: {address: '10.0.0.1', port: 8000}}),
+		exchange({role: 'client', pid: 40, comm: 'nginx', local: unnamed, remote: {address: '/run/app.sock', port: 0}}),
+		exchange({role: 'client', pid: 40, comm: 'nginx', local: unnamed, remote: {address: '@podman', port: 0}}),
+	]);
+	const rows = aggregator.snapshot(view, nowMs).rows;
+	const servers = rows.filter(row => row.role === 'server').map(row => [row.process?.pid ?? null, row.count]).sort();
+	t.deepEqual(servers, [[null, 2], [30, 1], [30, 1]], 'one row per socket file (two workers on one: one row), another for the TCP port');
+	const peers = aggregator.snapshot({...view, groupBy: 'peer', role: 'client'}, nowMs).rows.map(row => row.label).sort();
+	t.deepEqual(peers, ['/run/app.sock', '@podman']);
+	const serverPeers = aggregator.snapshot({...view, groupBy: 'peer', role: 'server'}, nowMs).rows.map(row => row.label).sort();
+	t.deepEqual(serverPeers, ['(unnamed)', '127.0.0.1'], 'a unix socket\'s clients have no name');
+	const parsed = parseFilter('peer=/run/app.sock');
+	if (!parsed.ok) {
+		t.fail(parsed.message);
+		return;
+	}
+
+	const filtered = aggregator.snapshot({...view, filter: parsed.filter, role: 'client'}, nowMs).rows;
+	t.deepEqual(filtered.map(row => row.count), [1]);
+});
+
 test('role filter: server, client or both', (t) => {
 	const sent = traffic();
 	const aggregator = createAggregator();

@@ -275,3 +275,66 @@ bpfTest('python3 http.server and an HTTP/1.0 close-delimited response', async t 
 	const stream = exchanges.find(e => e.path === '/stream')!;
 	t.is(stream.responseBytes, 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close\n'.length);
 });
+
+// A keep-alive client on a unix domain socket: one request before tracing starts, then (on "go")
+// two more on the same connection; prints the response bytes of those two.
+const unixClient = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+def get(path):
+    s.sendall(("GET %s HTTP/1.1\\r\\nHost: early\\r\\n\\r\\n" % path).encode())
+    got = b""
+    while b"\\r\\n\\r\\n" not in got:
+        got += s.recv(65536)
+    length = int([l for l in got.split(b"\\r\\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
+    want = got.index(b"\\r\\n\\r\\n") + 4 + length
+    while len(got) < want:
+        got += s.recv(want - len(got))
+    return len(got)
+get("/hello")
+print("ready", flush=True)
+sys.stdin.readline()
+print(get("/hello") + get("/echo"), flush=True)
+`;
+
+bpfTest('HTTP over a unix domain socket: curl, a Node client and a connection opened before tracing, named by the socket file', async t => {
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-unix-'));
+	t.teardown(() => rmSync(directory, {recursive: true, force: true}));
+	const socketPath = join(directory, 'app.sock');
+	const server = startChild(process.execPath, [join(peers, 'http-server.mjs'), socketPath]);
+	t.teardown(() => server.kill());
+	await server.waitForLine(/^socket/);
+	const early = startChild('python3', ['-c', unixClient, socketPath]);
+	t.teardown(() => early.kill());
+	await early.waitForLine(/^ready/);
+
+	const {exchanges, source} = await capture(t, {comms: ['node', 'curl', 'python3']});
+	const curl = startChild('curl', ['-s', '--unix-socket', socketPath, '-o', '/dev/null', '-o', '/dev/null', 'http://curl/hello', 'http://curl/status/404']);
+	await curl.exited();
+	const nodeClient = startChild(process.execPath, ['-e', `require('node:http').get({socketPath: ${JSON.stringify(socketPath)}, path: '/chunked', headers: {host: 'node'}}, r => r.resume())`]);
+	await nodeClient.exited();
+	early.process.stdin!.write('go\n');
+	const earlyReceived = Number(await early.waitForLine(/^\d+$/));
+	t.true(await eventually(() => exchanges.filter(e => e.role === 'server' && e.pid === server.pid).length >= 5), 'five requests reach the server');
+	await sleep(300);
+
+	const atServer = exchanges.filter(e => e.role === 'server' && e.pid === server.pid);
+	const clients = exchanges.filter(e => e.role === 'client' && [curl.pid, nodeClient.pid, early.pid].includes(e.pid));
+	const seen = (list: Exchange[]) => list.map(e => `${e.host} ${summary(e)}`).sort();
+	const expected = ['curl GET /hello 200', 'curl GET /status/404 404', 'early GET /echo 200', 'early GET /hello 200', 'node GET /chunked 200'];
+	t.deepEqual(seen(atServer), expected, 'server side: each request once');
+	t.deepEqual(seen(clients), expected, 'client side: each request once');
+	// The server's end is named by the socket file it listens on; its clients' ends have no name.
+	t.true(atServer.every(e => e.local.address === socketPath && e.remote.address === '' && e.local.port === 0));
+	t.true(clients.every(e => e.remote.address === socketPath && e.local.address === ''));
+	for (const e of clients) {
+		const other = atServer.find(s => s.host === e.host && s.path === e.path)!;
+		t.is(e.responseBytes, other.responseBytes, `${e.host} ${e.path}: both ends count the same response bytes`);
+		t.is(e.requestBytes, other.requestBytes, `${e.host} ${e.path}: both ends count the same request bytes`);
+	}
+
+	t.is(clients.filter(e => e.pid === early.pid).reduce((n, e) => n + e.responseBytes, 0), earlyReceived);
+	t.is(clients.find(e => e.pid === curl.pid)?.comm, 'curl');
+	t.is(source.health().http.parseErrors, 0);
+});

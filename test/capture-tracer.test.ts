@@ -81,14 +81,14 @@ bpfTest('a connection opened before tracing started is picked up at its next req
 	t.true(records.every(e => e.local.port > 0 && e.remote.port > 0), 'addresses come from the kernel socket');
 });
 
-bpfTest('non-HTTP TCP, files and pipes produce no records; other protocols are recognised', async t => {
+bpfTest('non-HTTP TCP, files, pipes and unix socket pairs produce no records; other protocols are recognised', async t => {
 	const binary = await runPeer(t, 'binary');
 	const files = await runPeer(t, 'files');
 	t.deepEqual(binary.capture.data(), []);
 	t.deepEqual(files.capture.data(), []);
 	// three connections' ends each, recognised at their first bytes (binary, TLS, a short first write)
 	t.true(await eventually(() => binary.capture.tracer.counters().notHttpConns >= 6), JSON.stringify(binary.capture.tracer.counters()));
-	t.is(files.capture.tracer.counters().conns, 0, 'no file or pipe became a connection');
+	t.is(files.capture.tracer.counters().conns, 0, 'no file, pipe or socket pair became a connection');
 });
 
 bpfTest('httptop never traces its own process', async t => {

@@ -67,6 +67,9 @@ test('every humanised figure fits a 7-cell column', t => {
 test('addresses bracket IPv6', t => {
 	t.is(formatAddress({address: '10.0.0.1', port: 80}), '10.0.0.1:80');
 	t.is(formatAddress({address: '::1', port: 8080}), '[::1]:8080');
+	t.is(formatAddress({address: '/run/app.sock', port: 0}), '/run/app.sock');
+	t.is(formatAddress({address: '@podman', port: 0}), '@podman');
+	t.is(formatAddress({address: '', port: 0}), '(unnamed)');
 });
 
 test('sparkline scales to its peak, newest on the right, idle as gaps', t => {

@@ -9,7 +9,7 @@
 // of its endpoint identity already). Each table holds at most maxRows cells;
 // past that, new identities land in "(other)".
 
-import type {Exchange, Role} from '../http/exchange.js';
+import {endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
@@ -82,8 +82,9 @@ function newConnection(exchange: Exchange, stemCache: (stem: string) => StemCach
 	const {role, pid, comm, container} = exchange;
 	const server = role === 'server';
 	const port = server ? exchange.local.port : exchange.remote.port;
-	// The listening side: a server's container, or its process name and port; the address:port a client calls.
-	const service = server ? (container ?? `${comm}:${port}`) : `${exchange.remote.address}:${port}`;
+	// The listening side: a server's container, or its process name and port (or socket name); the address:port
+	// (or socket name) a client calls.
+	const service = server ? (container ?? `${comm}:${isUnixAddress(exchange.local.address) ? exchange.local.address : port}`) : endpointText(exchange.remote);
 	const stem = connectionStem(role, pid, comm, container, service);
 	return {
 		role,
@@ -132,7 +133,9 @@ function subjectOf(cell: Cell): FilterSubject {
 	return {
 		...identity,
 		paths: cell.paths.paths,
-		peerAddress: identity.role === 'client' ? identity.peer?.slice(0, identity.peer.lastIndexOf(':')) ?? null : identity.peer,
+		peerAddress: identity.role === 'client' && identity.peer !== null && !isUnixAddress(identity.peer)
+			? identity.peer.slice(0, identity.peer.lastIndexOf(':'))
+			: identity.peer,
 	};
 }
 

@@ -24,7 +24,7 @@
 // exchange (matchesExchange), the latency fields compare that exchange's own
 // times and the other metric fields are not applied.
 
-import {latencyMs, ttfbMs, type Exchange, type Role} from '../http/exchange.js';
+import {endpointText, latencyMs, ttfbMs, type Exchange, type Role} from '../http/exchange.js';
 import {rowLatencyP99} from './rows.js';
 import {normalizeRoute} from './route.js';
 import type {Filter, FilterParseResult, Row} from './types.js';
@@ -434,7 +434,7 @@ export function exchangeSubject(exchange: Exchange): FilterSubject {
 		container: exchange.container,
 		status: exchange.status,
 		port: server ? exchange.local.port : exchange.remote.port,
-		peer: server ? exchange.remote.address : `${exchange.remote.address}:${exchange.remote.port}`,
+		peer: server ? exchange.remote.address : endpointText(exchange.remote),
 		peerAddress: exchange.remote.address,
 		latencyMs: latencyMs(exchange),
 		ttfbMs: ttfbMs(exchange),

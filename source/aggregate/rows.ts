@@ -43,7 +43,8 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 			return identity.host ?? '(no Host)';
 		}
 		case 'peer': {
-			return identity.peer ?? '(unknown)';
+			// '': a unix socket's client, which has no name
+			return identity.peer === null ? '(unknown)' : (identity.peer === '' ? '(unnamed)' : identity.peer);
 		}
 		case 'status': {
 			return String(identity.status);

@@ -9,7 +9,10 @@ export const recordHeaderBytes = 104;
 
 const kindData = 1;
 const kindClose = 2;
+const kindUnixNames = 3;
+const afUnix = 1;
 const afInet = 2;
+const unixNameRoom = 128; // struct httptop_unix_names: two names of 128 bytes
 
 const syscallNames = ['read', 'readv', 'recvfrom', 'recvmsg', 'write', 'writev', 'sendto', 'sendmsg', 'sendfile', 'close'];
 const origins: readonly ConnectionOrigin[] = ['unknown', 'accepted', 'connected'];
@@ -56,6 +59,28 @@ function compressIpv6(groups: string[]): string {
 	}
 
 	return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
+}
+
+/**
+ * An AF_UNIX socket's name as an address: a path ("/run/app.sock") as it is,
+ * an abstract name with "@" for its leading NUL (as ss and /proc/net/unix
+ * show it), "" for an unnamed socket. A path ends at its first NUL.
+ */
+export function unixName(bytes: Buffer, at: number, length: number): string {
+	if (length <= 0) {
+		return '';
+	}
+
+	if (bytes[at] === 0) {
+		return '@' + bytes.toString('latin1', at + 1, at + length);
+	}
+
+	let end = at;
+	while (end < at + length && bytes[end] !== 0) {
+		end++;
+	}
+
+	return bytes.toString('latin1', at, end);
 }
 
 function comm(bytes: Buffer, at: number): string {
@@ -145,6 +170,23 @@ export function createDecoder(): Decoder {
 			return close;
 		}
 
+		if (kind === kindUnixNames) {
+			// The names stand for the addresses of the connection's data records, which follow.
+			const lengths = view.getUint32(record + 48, true);
+			if (length < recordHeaderBytes + 2 * unixNameRoom) {
+				malformed++;
+				return null;
+			}
+
+			const names = record + recordHeaderBytes;
+			endpoints.set(connId, {
+				local: {address: unixName(batch, names, Math.min(lengths & 0xFF_FF, unixNameRoom)), port: 0},
+				remote: {address: unixName(batch, names + unixNameRoom, Math.min(lengths >>> 16, unixNameRoom)), port: 0},
+				comm: comm(batch, record + 88),
+			});
+			return null;
+		}
+
 		if (kind !== kindData) {
 			malformed++;
 			return null;
@@ -153,7 +195,8 @@ export function createDecoder(): Decoder {
 		let known = endpoints.get(connId);
 		if (!known) {
 			const family = view.getUint16(record + 4, true);
-			known = {
+			// An AF_UNIX connection whose names were lost (ring buffer full) is unnamed at both ends.
+			known = family === afUnix ? {local: noEndpoint, remote: noEndpoint, comm: comm(batch, record + 88)} : {
 				local: {address: address(batch, record + 56, family), port: view.getUint16(record + 6, true)},
 				remote: {address: address(batch, record + 72, family), port: view.getUint16(record + 8, true)},
 				comm: comm(batch, record + 88),

@@ -7,7 +7,7 @@ export type Direction = 'egress' | 'ingress';
 export type ConnectionOrigin = 'unknown' | 'accepted' | 'connected';
 
 export type Endpoint = {
-	readonly address: string; // "127.0.0.1" or "::1"; "" when unknown
+	readonly address: string; // "127.0.0.1" or "::1"; an AF_UNIX socket's name ("/run/app.sock", "@abstract"); "" when unknown or unnamed
 	readonly port: number;
 };
 

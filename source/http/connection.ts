@@ -1,4 +1,4 @@
-// One TCP connection as seen by one process: its two message streams, which
+// One connection (TCP or unix domain socket) as seen by one process: its two message streams, which
 // of them carries requests (the role), and the stitching of each request to
 // its final response in order (HTTP/1.x answers pipelined requests FIFO).
 

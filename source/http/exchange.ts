@@ -11,7 +11,7 @@ export type Exchange = {
 	readonly container: string | null; // container name or short id, null on the host
 	readonly fd: number;
 	readonly connId: number;
-	readonly local: {readonly address: string; readonly port: number};
+	readonly local: {readonly address: string; readonly port: number}; // AF_UNIX: the socket's name (see isUnixAddress), port 0
 	readonly remote: {readonly address: string; readonly port: number};
 	readonly method: string; // as sent, e.g. "GET"
 	readonly path: string; // request target without the query string
@@ -25,6 +25,16 @@ export type Exchange = {
 	readonly firstByteMs: number; // epoch ms of the first byte of the final response
 	readonly endMs: number; // epoch ms when the last response byte was seen
 };
+
+/**
+ * Whether an address is an AF_UNIX socket's name (its port is 0): a path
+ * ("/run/app.sock") or an abstract name ("@name"); an IP address never starts so.
+ */
+export const isUnixAddress = (address: string): boolean => address.startsWith('/') || address.startsWith('@');
+
+/** An endpoint as one string: "10.0.0.1:80", "::1:8080", or a unix socket's name alone. */
+export const endpointText = (endpoint: {readonly address: string; readonly port: number}): string =>
+	isUnixAddress(endpoint.address) ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
 
 /** Time to first response byte and total time, in ms. */
 export const ttfbMs = (exchange: Exchange): number => exchange.firstByteMs - exchange.startMs;

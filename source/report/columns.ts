@@ -105,7 +105,7 @@ export function summaryLines(report: Report): string[] {
 	}
 
 	if (report.endpoints.length === 0) {
-		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x over plain TCP, not TLS or HTTP/2)');
+		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x over plain TCP and unix sockets, not TLS or HTTP/2)');
 	}
 
 	return lines;

@@ -1,5 +1,7 @@
 // Numbers as a person reads them in a narrow column: at most three
 // significant digits and a unit, never more than 7 cells.
+import {isUnixAddress} from '../http/exchange.js';
+
 
 const noValue = '-';
 
@@ -138,8 +140,12 @@ export function formatPercent(ratio: number): string {
 	return `${threeDigits(percent)}%`;
 }
 
-/** A host and port as an address: `10.0.0.1:80`, `[::1]:8080`. */
+/** A host and port as an address: `10.0.0.1:80`, `[::1]:8080`; a unix socket's name alone, `(unnamed)` for none. */
 export function formatAddress(address: {readonly address: string; readonly port: number}): string {
+	if (isUnixAddress(address.address) || (address.address === '' && address.port === 0)) {
+		return address.address === '' ? '(unnamed)' : address.address;
+	}
+
 	const host = address.address.includes(':') ? `[${address.address}]` : address.address;
 	return `${host}:${address.port}`;
 }

@@ -1,4 +1,5 @@
-// A real Node HTTP server for end-to-end tests, on 127.0.0.1, printing "port N".
+// A real Node HTTP server for end-to-end tests, on 127.0.0.1, printing "port N"; or on the unix
+// domain socket at the path given, printing "socket PATH".
 import http from 'node:http';
 
 const big = Buffer.alloc(1 << 20, 'b');
@@ -32,4 +33,9 @@ const server = http.createServer((request, response) => {
 	}
 });
 server.keepAliveTimeout = 30_000;
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => console.log(`port ${server.address().port}`));
+if (process.argv[2]?.startsWith('/')) {
+	// A unix domain socket: the path to listen on.
+	server.listen(process.argv[2], () => console.log(`socket ${process.argv[2]}`));
+} else {
+	server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => console.log(`port ${server.address().port}`));
+}

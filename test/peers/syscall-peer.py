@@ -6,7 +6,7 @@ waits for a line on stdin before each step, so the test controls when tracing st
 usage: syscall-peer.py vectored   sendmsg/readv, writev/recvmsg, write/read, sendto/recvfrom
        syscall-peer.py preexisting   one exchange before "go", one after, same connection
        syscall-peer.py binary        a non-HTTP protocol over TCP (and a TLS-looking one, and one that starts with a short write)
-       syscall-peer.py files         reads and writes files and pipes only
+       syscall-peer.py files         reads and writes files, pipes and a unix socket pair only
        syscall-peer.py sizes         write/read and sendto/recvfrom of messages around the kernel's record size classes
 """
 import os
@@ -139,6 +139,14 @@ def files():
     for _ in range(200):
         os.write(w, b"HTTP/1.1 200 OK\r\n\r\n")
         os.read(r, 100)
+    # A unix socket pair (no listener: no server), as Node gives a child its stdio, carrying HTTP's bytes.
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.sendall(REQUEST_HEAD + b"hello")
+    right.recv(4096)
+    right.sendall(RESPONSE_HEAD + b"abc")
+    left.recv(4096)
+    # stdout is such a pair under the test: what a program prints (curl -i) is not traffic
+    sys.stdout.write("HTTP/1.1 200 OK\r\n\r\n")
     print("done", flush=True)
 
 
