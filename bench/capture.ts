@@ -62,9 +62,12 @@ async function fullyTraced(server: Server, load: () => ReturnType<typeof wrk>): 
 	};
 }
 
-/** (b) with noop: the tracepoints' own cost; with discard: the BPF programs and the addon, nothing decoded. */
-async function tracedOnly(load: () => ReturnType<typeof wrk>, mode: 'noop' | 'discard'): Promise<number> {
-	const tracer = startTracer(mode === 'noop' ? {noop: true} : {discardRecords: true}, () => undefined);
+/**
+ * (b) with noop: the tracepoints' own cost; (s) with args: each data syscall's arguments saved at
+ * entry and taken at exit, nothing else; (k) with discard: the BPF programs and the addon, nothing decoded.
+ */
+async function tracedOnly(load: () => ReturnType<typeof wrk>, mode: 'noop' | 'args' | 'discard'): Promise<number> {
+	const tracer = startTracer(mode === 'noop' ? {noop: true} : (mode === 'args' ? {argsOnly: true} : {discardRecords: true}), () => undefined);
 	try {
 		return (await load()).perSecond;
 	} finally {
@@ -79,26 +82,30 @@ export async function benchCapture(): Promise<Record<string, number | string>> {
 		try {
 			const saturate = async () => wrk(server.port, seconds, connections);
 			await wrk(server.port, 1, connections); // warm-up
-			// The four modes in turn, `rounds` times, and the median of each: one run of
+			// The five modes in turn, `rounds` times, and the median of each: one run of
 			// a few seconds on a small VM is off by 10% or more either way.
-			const runs = {untraced: [] as number[], floor: [] as number[], kernel: [] as number[], traced: [] as Traced[]};
+			const runs = {untraced: [] as number[], floor: [] as number[], args: [] as number[], kernel: [] as number[], traced: [] as Traced[]};
 			for (let round = 0; round < rounds; round++) {
 				runs.untraced.push((await saturate()).perSecond);
 				runs.floor.push(await tracedOnly(saturate, 'noop'));
+				runs.args.push(await tracedOnly(saturate, 'args'));
 				runs.kernel.push(await tracedOnly(saturate, 'discard'));
 				runs.traced.push(await fullyTraced(server, saturate));
 			}
 			const untraced = median(runs.untraced);
 			const floorRate = median(runs.floor);
+			const argsRate = median(runs.args);
 			const kernelRate = median(runs.kernel);
 			const traced = [...runs.traced].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(rounds / 2)]!;
 			const name = server.name;
 			figures[`${name} rounds (median of each)`] = rounds;
 			figures[`${name} untraced req/s (a)`] = Math.round(untraced);
 			figures[`${name} floor req/s (b)`] = Math.round(floorRate);
+			figures[`${name} arguments saved at entry and taken at exit, nothing else: req/s (s)`] = Math.round(argsRate);
 			figures[`${name} BPF programs + addon only, records discarded: req/s (k)`] = Math.round(kernelRate);
 			figures[`${name} traced req/s (c)`] = Math.round(traced.perSecond);
 			figures[`${name} b/a`] = round(floorRate / untraced, 3);
+			figures[`${name} s/a`] = round(argsRate / untraced, 3);
 			figures[`${name} k/a`] = round(kernelRate / untraced, 3);
 			figures[`${name} c/a`] = round(traced.perSecond / untraced, 3);
 			figures[`${name} saturated: wrk requests`] = traced.wrkRequests;

@@ -20,6 +20,7 @@ _Static_assert(HTTPTOP_CAPTURE_BYTES == 4096, "the verifier masks below (4095, 8
 /* knobs set by the loader before load */
 const volatile __u32 self_tgid = 0;          /* httptop's own process: never traced */
 const volatile bool noop = false;            /* benchmark floor: every program returns at once */
+const volatile bool args_only = false;       /* benchmark: data syscalls' arguments saved at entry and taken at exit, nothing else */
 const volatile bool filter_tgids_on = false; /* follow only tgids in filter_tgids */
 const volatile bool filter_comms_on = false; /* follow only comms in filter_comms */
 const volatile bool filter_ports_on = false; /* follow only ports in filter_ports */
@@ -293,6 +294,15 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 
 	if (noop || tgid == self_tgid || gate_shut())
 		return 0;
+	if (args_only) {
+		/* what reading a buffer at exit costs at the least: this save, and the take at exit */
+		args.ptr = ptr;
+		args.len = len;
+		args.fd = fd;
+		args.kind = kind;
+		bpf_map_update_elem(&inflight, &pid_tgid, &args, BPF_ANY);
+		return 0;
+	}
 	c = conn_of(tgid, fd);
 	if (!c || c->state >= CONN_NOT_HTTP)
 		return 0;
@@ -577,7 +587,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 		return 0;
 	a = *saved;
 	bpf_map_delete_elem(&inflight, &pid_tgid);
-	if (ret <= 0 || a.kind != kind)
+	if (args_only || ret <= 0 || a.kind != kind)
 		return 0;
 	bytes = ret;
 
@@ -739,7 +749,7 @@ static __always_inline int new_conn(__s32 fd, __u8 origin)
 	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
 	struct sock *sk;
 
-	if (noop || key.tgid == self_tgid || gate_shut())
+	if (noop || args_only || key.tgid == self_tgid || gate_shut())
 		return 0;
 	sk = stream_sock_of(fd);
 	if (sk)
@@ -765,7 +775,7 @@ int enter_connect(struct syscall_enter_ctx *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight args = {};
 
-	if (noop || (pid_tgid >> 32) == self_tgid || gate_shut())
+	if (noop || args_only || (pid_tgid >> 32) == self_tgid || gate_shut())
 		return 0;
 	args.fd = ctx->args[0];
 	args.kind = ARGS_CONNECT;

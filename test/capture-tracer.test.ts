@@ -158,15 +158,22 @@ bpfTest('the kernel selection ignores connections of other processes and ports',
 	t.true(byOtherPort.tracer.counters().filteredConns > 0);
 });
 
-bpfTest('the benchmark floor attaches the same tracepoints and captures nothing', async t => {
-	const capture = trace(t, {noop: true});
-	t.is(capture.tracer.tracepoints.length, 23);
-	t.true(capture.tracer.tracepoints.includes('syscalls/sys_exit_recvmsg'));
+bpfTest('the benchmark floor, and the arguments-only mode, attach the same tracepoints and capture nothing', async t => {
+	const floor = trace(t, {noop: true});
+	const argsOnly = trace(t, {argsOnly: true});
+	for (const capture of [floor, argsOnly]) {
+		t.is(capture.tracer.tracepoints.length, 23);
+		t.true(capture.tracer.tracepoints.includes('syscalls/sys_exit_recvmsg'));
+	}
+
 	const server = startChild('python3', ['-m', 'http.server', '0', '--bind', '127.0.0.1']);
 	t.teardown(() => server.kill());
 	const port = Number(/port (\d+)/.exec(await server.waitForLine(/Serving HTTP/))![1]);
 	await startChild('curl', ['-s', '-o', '/dev/null', `http://127.0.0.1:${port}/`]).exited();
 	await new Promise(resolve => setTimeout(resolve, 300));
-	t.deepEqual(capture.events, []);
-	t.is(capture.tracer.counters().records, 0);
+	for (const capture of [floor, argsOnly]) {
+		t.deepEqual(capture.events, []);
+		t.is(capture.tracer.counters().records, 0);
+		t.is(capture.tracer.counters().conns, 0, 'no socket looked up');
+	}
 });

@@ -18,6 +18,11 @@ export type TracerOptions = {
 	readonly ports?: readonly number[];
 	/** Benchmark floor: the same tracepoints, with programs that return at once. */
 	readonly noop?: boolean;
+	/**
+	 * Benchmarks: each data syscall's arguments saved at entry and taken at exit, and nothing
+	 * else (no socket lookup, no record): the least any design that reads a buffer at exit pays.
+	 */
+	readonly argsOnly?: boolean;
 	/** Benchmarks: drain the records and drop them undecoded, to tell the kernel's and the addon's cost from the rest. */
 	readonly discardRecords?: boolean;
 	/** Ring buffer size in bytes (a power of two). Default 32 MiB: about 10 ms of a 4M records/s flood. */
@@ -136,6 +141,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 			rodata: {
 				self_tgid: u32(options.selfPid ?? process.pid),
 				noop: bool(options.noop ?? false),
+				args_only: bool(options.argsOnly ?? false),
 				filter_tgids_on: bool(pids.length > 0),
 				filter_comms_on: bool(comms.length > 0),
 				filter_ports_on: bool(ports.length > 0),
