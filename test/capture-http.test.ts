@@ -309,10 +309,20 @@ bpfTest('HTTP over a unix domain socket: curl, a Node client and a connection op
 	t.teardown(() => early.kill());
 	await early.waitForLine(/^ready/);
 
-	const {exchanges, source} = await capture(t, {comms: ['node', 'curl', 'python3']});
-	const curl = startChild('curl', ['-s', '--unix-socket', socketPath, '-o', '/dev/null', '-o', '/dev/null', 'http://curl/hello', 'http://curl/status/404']);
+	// The clients wait in a shell that becomes them (same pid) on "go": tracing can select every
+	// process of the test by pid, and nothing of the tests running beside it counts here.
+	const afterGo = (command: string, args: string[]) =>
+		startChild('sh', ['-c', 'read go && exec "$0" "$@"', command, ...args]);
+	const curl = afterGo('curl', ['-s', '--unix-socket', socketPath, '-o', '/dev/null', '-o', '/dev/null', 'http://curl/hello', 'http://curl/status/404']);
+	const nodeClient = afterGo(process.execPath, ['-e', `require('node:http').get({socketPath: ${JSON.stringify(socketPath)}, path: '/chunked', headers: {host: 'node'}}, r => r.resume())`]);
+	t.teardown(() => {
+		curl.kill();
+		nodeClient.kill();
+	});
+	const {exchanges, source} = await capture(t, {pids: [server.pid, early.pid, curl.pid, nodeClient.pid]});
+	curl.process.stdin!.write('go\n');
 	await curl.exited();
-	const nodeClient = startChild(process.execPath, ['-e', `require('node:http').get({socketPath: ${JSON.stringify(socketPath)}, path: '/chunked', headers: {host: 'node'}}, r => r.resume())`]);
+	nodeClient.process.stdin!.write('go\n');
 	await nodeClient.exited();
 	early.process.stdin!.write('go\n');
 	const earlyReceived = Number(await early.waitForLine(/^\d+$/));
