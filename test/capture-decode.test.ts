@@ -75,7 +75,7 @@ function unixNames(connId: number, local: Buffer, remote: Buffer): Buffer {
 	return record({kind: 3, family: 1, connId, bytes: local.length | (remote.length << 16), payload});
 }
 
-test('the names of an AF_UNIX connection stand for its addresses: a path ends at its NUL, an abstract name reads @, none reads ""', t => {
+test('the names of an AF_UNIX connection stand for its addresses: a path ends at its NUL, an abstract name reads @ without its padding, none reads ""', t => {
 	const get = Buffer.from('GET / HTTP/1.1\r\n\r\n');
 	const data = (connId: number) => record({family: 1, connId, bytes: get.length, payload: get});
 	const events = createDecoder().decode(Buffer.concat([
@@ -84,11 +84,14 @@ test('the names of an AF_UNIX connection stand for its addresses: a path ends at
 		unixNames(2, Buffer.alloc(0), Buffer.from('\0podman-api')),
 		data(2),
 		data(3), // its names were lost (the ring buffer was full)
+		unixNames(4, Buffer.alloc(0), Buffer.concat([Buffer.from('\0node-api'), Buffer.alloc(99)])), // bound by libuv: all 108 bytes
+		data(4),
 	])) as DataEvent[];
 	t.deepEqual(events.map(e => [e.connId, e.local, e.remote]), [
 		[1, {address: '/run/app.sock', port: 0}, {address: '', port: 0}],
 		[2, {address: '', port: 0}, {address: '@podman-api', port: 0}],
 		[3, {address: '', port: 0}, {address: '', port: 0}],
+		[4, {address: '', port: 0}, {address: '@node-api', port: 0}],
 	]);
 	t.is(createDecoder().decode(unixNames(4, Buffer.from('/x'), Buffer.alloc(0))).length, 0, 'the names are no event of their own');
 });

@@ -64,7 +64,8 @@ function compressIpv6(groups: string[]): string {
 /**
  * An AF_UNIX socket's name as an address: a path ("/run/app.sock") as it is,
  * an abstract name with "@" for its leading NUL (as ss and /proc/net/unix
- * show it), "" for an unnamed socket. A path ends at its first NUL.
+ * show it) and without trailing NULs, "" for an unnamed socket. A path ends
+ * at its first NUL.
  */
 export function unixName(bytes: Buffer, at: number, length: number): string {
 	if (length <= 0) {
@@ -72,7 +73,13 @@ export function unixName(bytes: Buffer, at: number, length: number): string {
 	}
 
 	if (bytes[at] === 0) {
-		return '@' + bytes.toString('latin1', at + 1, at + length);
+		// Trailing NULs are padding: libuv (so Node) binds an abstract name with all 108 bytes.
+		let end = at + length;
+		while (end > at + 1 && bytes[end - 1] === 0) {
+			end--;
+		}
+
+		return '@' + bytes.toString('latin1', at + 1, end);
 	}
 
 	let end = at;
