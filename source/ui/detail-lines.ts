@@ -45,8 +45,25 @@ function packGroups(groups: ReadonlyArray<readonly Segment[]>, width: number): L
 	return lines;
 }
 
-/** The row's identity, then its figures on as many lines as the width needs. */
-export function summaryLines(row: Row, width: number): Line[] {
+/**
+ * Where a row's exchanges meet the other end, when its sampled exchanges all
+ * agree: the address a server row answers on ("on 10.0.0.1:8080", "on
+ * /run/app.sock"), or the one a client row calls ("to 10.0.0.5:80"). An
+ * endpoint row is one service, but a container's may answer on two ports.
+ */
+export function meetingPoint(detail: RowDetail): string | null {
+	const {role} = detail.row;
+	if (role === null || detail.recentSlow.length === 0) {
+		return null;
+	}
+
+	const addresses = new Set(detail.recentSlow.map(exchange => formatAddress(role === 'server' ? exchange.local : exchange.remote)));
+	const [address] = addresses;
+	return addresses.size === 1 && address !== '(unnamed)' ? `${role === 'server' ? 'on' : 'to'} ${sanitize(address!)}` : null;
+}
+
+/** The row's identity (and where it meets the other end, when known), then its figures on as many lines as the width needs. */
+export function summaryLines(row: Row, width: number, meeting: string | null = null): Line[] {
 	const identity: Segment[] = [];
 	if (row.method !== null) {
 		identity.push(toned(`${sanitize(row.method)} `, 'good'));
@@ -60,6 +77,10 @@ export function summaryLines(row: Row, width: number): Line[] {
 	identity.push(dim('process '), plain(processLabel(row)));
 	if (row.host !== null) {
 		identity.push(dim('  host '), plain(sanitize(row.host)));
+	}
+
+	if (meeting !== null) {
+		identity.push(dim('  '), plain(meeting));
 	}
 
 	const figure = (name: string, text: string, tone: Tone = 'plain'): Segment[] => [dim(`${name} `), toned(text, tone), dim('  ')];
@@ -297,7 +318,7 @@ function histogramEntries(detail: RowDetail): number {
 
 /** The whole drill-down in `width` x `height` cells, as lines. */
 export function detailLines(detail: RowDetail, width: number, height: number, nowMs: number, showQuery: boolean): Line[] {
-	const lines: Line[] = [...summaryLines(detail.row, width), []];
+	const lines: Line[] = [...summaryLines(detail.row, width, meetingPoint(detail)), []];
 	const remaining = height - lines.length;
 	const histogramWanted = wantedFor(histogramEntries(detail));
 	const statusWanted = wantedFor(detail.statusCodes.length);
