@@ -39,10 +39,13 @@ export function useSnapshotTick(options: SnapshotTickOptions): Snapshot {
 		};
 	}, [paused, intervalMs]);
 
+	// A tick the timer fired just before pausing cleared it can still arrive while paused:
+	// paused, the ticks count for nothing, or that straggler would refresh the frozen table.
+	const ticking = paused ? -1 : tick;
 	// `now` is left out on purpose: a new clock function must not mean a new snapshot.
 	return useMemo(() => {
 		const nowMs = now();
 		aggregator.setCaptureCounters(captureCountersOf(source.health()), nowMs);
 		return aggregator.snapshot(view, nowMs);
-	}, [aggregator, source, view, tick, generation, paused]);
+	}, [aggregator, source, view, ticking, generation, paused]);
 }
