@@ -20,6 +20,7 @@ _Static_assert(HTTPTOP_CAPTURE_BYTES == 4096, "the verifier masks below (4095, 8
 /* knobs set by the loader before load */
 const volatile __u32 self_tgid = 0;          /* httptop's own process: never traced */
 const volatile bool noop = false;            /* benchmark floor: every program returns at once */
+const volatile bool task_storage = false;    /* data syscalls' arguments in inflight_task, not inflight */
 const volatile bool args_only = false;       /* benchmark: data syscalls' arguments saved at entry and taken at exit, nothing else */
 const volatile bool filter_tgids_on = false; /* follow only tgids in filter_tgids */
 const volatile bool filter_comms_on = false; /* follow only comms in filter_comms */
@@ -92,7 +93,8 @@ struct inflight {
 	__u8 kind;    /* enum args_kind */
 	__u8 syscall; /* enum httptop_syscall */
 	__u8 direction;
-	__u8 pad[5];
+	__u8 live;    /* task storage: saved and not yet taken */
+	__u8 pad[4];
 };
 
 /* pid_tgid -> arguments saved at syscall entry, consumed and deleted at exit */
@@ -102,6 +104,18 @@ struct {
 	__type(key, __u64);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
+
+/*
+ * The same, in the task's own storage (Linux 5.12+ for tracepoint programs):
+ * no hashing, no bucket lock, nothing to delete. The loader picks it when
+ * the kernel has it (task_storage) and leaves the map uncreated otherwise.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} inflight_task SEC(".maps");
 
 /* selection filters, read once per new connection */
 struct {
@@ -284,6 +298,46 @@ static __always_inline struct conn *conn_of(__u32 tgid, __s32 fd)
 	return create_conn(&key, sk, HTTPTOP_ORIGIN_UNKNOWN);
 }
 
+/* keep a data syscall's arguments until its exit */
+static __always_inline void save_args(__u64 pid_tgid, struct inflight *args)
+{
+	if (task_storage) {
+		struct inflight *slot = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
+							     BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+		if (!slot) {
+			count(HTTPTOP_CTR_ARGS_FULL);
+			return;
+		}
+		*slot = *args;
+		slot->live = 1;
+		return;
+	}
+	if (bpf_map_update_elem(&inflight, &pid_tgid, args, BPF_ANY))
+		count(HTTPTOP_CTR_ARGS_FULL);
+}
+
+/* take them back at its exit: false if none were kept */
+static __always_inline bool take_args(__u64 pid_tgid, struct inflight *args)
+{
+	struct inflight *saved;
+
+	if (task_storage) {
+		saved = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0, 0);
+		if (!saved || !saved->live)
+			return false;
+		*args = *saved;
+		saved->live = 0;
+		return true;
+	}
+	saved = bpf_map_lookup_elem(&inflight, &pid_tgid);
+	if (!saved)
+		return false;
+	*args = *saved;
+	bpf_map_delete_elem(&inflight, &pid_tgid);
+	return true;
+}
+
 static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind, __u8 syscall,
 				      __u8 direction)
 {
@@ -300,7 +354,7 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 		args.len = len;
 		args.fd = fd;
 		args.kind = kind;
-		bpf_map_update_elem(&inflight, &pid_tgid, &args, BPF_ANY);
+		save_args(pid_tgid, &args);
 		return 0;
 	}
 	c = conn_of(tgid, fd);
@@ -317,8 +371,7 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 	args.kind = kind;
 	args.syscall = syscall;
 	args.direction = direction;
-	if (bpf_map_update_elem(&inflight, &pid_tgid, &args, BPF_ANY))
-		count(HTTPTOP_CTR_ARGS_FULL);
+	save_args(pid_tgid, &args);
 	return 0;
 }
 
@@ -573,7 +626,7 @@ static __always_inline void emit_unix_names(struct conn *c, struct inflight *a, 
 static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 kind)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct inflight *saved, a;
+	struct inflight a;
 	struct record_buf *rec;
 	struct conn *c;
 	__u32 zero = 0, bytes, captured = 0;
@@ -582,11 +635,8 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 	if (noop)
 		return 0;
 	/* no gate test: only an entry with the gate open saved arguments */
-	saved = bpf_map_lookup_elem(&inflight, &pid_tgid);
-	if (!saved)
+	if (!take_args(pid_tgid, &a))
 		return 0;
-	a = *saved;
-	bpf_map_delete_elem(&inflight, &pid_tgid);
 	if (args_only || ret <= 0 || a.kind != kind)
 		return 0;
 	bytes = ret;

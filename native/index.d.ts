@@ -7,6 +7,8 @@ export type BpfProgramOptions = {
 	rodata?: Record<string, Buffer>;
 	/** max_entries overrides by map name (a ring buffer's is its size in bytes, a power of two). */
 	mapSizes?: Record<string, number>;
+	/** Maps not to create: a map type the kernel lacks, used only by code a `rodata` value made dead. */
+	skipMaps?: string[];
 };
 
 export type DrainOptions = {

@@ -1,7 +1,7 @@
 // The kernel side against real processes: which syscalls produce records, with
 // which bytes, and what is never traced. HTTP parsing is not involved here.
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {release, tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
@@ -24,17 +24,31 @@ function trace(t: ExecutionContext, options: TracerOptions): Capture {
 }
 
 /** Starts the peer in `mode`, traces only it, lets it run, waits for "done". */
-async function runPeer(t: ExecutionContext, mode: string): Promise<{child: Child; capture: Capture}> {
+async function runPeer(t: ExecutionContext, mode: string, options: TracerOptions = {}): Promise<{child: Child; capture: Capture}> {
 	const child = startChild('python3', [peer, mode]);
 	t.teardown(() => child.kill());
 	await child.waitForLine(/ready/);
-	const capture = trace(t, {pids: [child.pid]});
+	const capture = trace(t, {...options, pids: [child.pid]});
 	child.process.stdin!.write('go\n');
 	await child.waitForLine(/done/);
 	return {child, capture};
 }
 
 const text = (e: DataEvent): string => Buffer.from(e.data).toString('latin1');
+
+// Linux 5.12 lets tracepoint programs keep data in the task's own storage; before it, a hash map.
+const [major = 0, minor = 0] = release().split('.').map(Number);
+const kernelHasTaskStorage = major > 5 || (major === 5 && minor >= 12);
+
+bpfTest('syscall arguments wait in the task\'s own storage where the kernel has it, and a hash map can stand in', async t => {
+	for (const taskStorage of [true, false]) {
+		const {capture} = await runPeer(t, 'vectored', {taskStorage});
+		t.is(capture.tracer.taskStorage, taskStorage && kernelHasTaskStorage);
+		t.true(await eventually(() => capture.data().length >= 8), `records: ${capture.data().length}`);
+		t.deepEqual(capture.data().map(e => [e.syscall, e.bytes]), capture.data().map(e => [e.syscall, e.data.length]));
+		t.is(capture.data().map(e => text(e)).join('').length, 4 * (requestHead.length + 5) + 4 * (responseHead.length + 3));
+	}
+});
 
 bpfTest('every data syscall variant is captured with its exact bytes and direction', async t => {
 	const {child, capture} = await runPeer(t, 'vectored');

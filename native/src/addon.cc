@@ -31,7 +31,7 @@ public:
 				   });
 	}
 
-	// new BpfProgram({objectPath, rodata?: {name: Buffer}, mapSizes?: {name: number}})
+	// new BpfProgram({objectPath, rodata?: {name: Buffer}, mapSizes?: {name: number}, skipMaps?: [name]})
 	explicit Program(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Program>(info) {
 		Napi::Env env = info.Env();
 		if (!info[0].IsObject())
@@ -57,6 +57,14 @@ public:
 				if (!sizes.Get(name).IsNumber())
 					throw Napi::TypeError::New(env, "mapSizes." + name + " must be a number");
 				load.map_sizes[name] = sizes.Get(name).As<Napi::Number>().Uint32Value();
+			}
+		}
+		if (options.Get("skipMaps").IsArray()) {
+			auto names = options.Get("skipMaps").As<Napi::Array>();
+			for (uint32_t i = 0; i < names.Length(); i++) {
+				if (!names.Get(i).IsString())
+					throw Napi::TypeError::New(env, "skipMaps must hold map names");
+				load.skip_maps.push_back(names.Get(i).As<Napi::String>());
 			}
 		}
 		try {

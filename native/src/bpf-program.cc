@@ -117,6 +117,13 @@ BpfProgram::BpfProgram(const LoadOptions &options) {
 			if (int e = bpf_map__set_max_entries(map, size))
 				Fail("Failed to size BPF map " + name, e);
 		}
+		for (const auto &name : options.skip_maps) {
+			bpf_map *map = bpf_object__find_map_by_name(object_, name.c_str());
+			if (!map)
+				throw std::runtime_error("BPF object has no map named " + name);
+			if (int e = bpf_map__set_autocreate(map, false))
+				Fail("Failed to leave BPF map " + name + " uncreated", e);
+		}
 		if (int e = bpf_object__load(object_))
 			Fail("Failed to load BPF object " + options.object_path, e);
 	} catch (...) {

@@ -26,6 +26,8 @@ struct LoadOptions {
 	std::map<std::string, std::vector<uint8_t>> rodata;
 	// max_entries overrides, by map name (e.g. the ring buffer's size in bytes).
 	std::map<std::string, uint32_t> map_sizes;
+	// Maps not to create (a map type this kernel lacks, used only by code the loader made dead).
+	std::vector<std::string> skip_maps;
 };
 
 struct DrainStats {

@@ -23,6 +23,11 @@ export type TracerOptions = {
 	 * else (no socket lookup, no record): the least any design that reads a buffer at exit pays.
 	 */
 	readonly argsOnly?: boolean;
+	/**
+	 * Where each data syscall's arguments wait for its exit: in the task's own storage (the
+	 * default, where the kernel has it: Linux 5.12+), or, false, in a hash map keyed by pid_tgid.
+	 */
+	readonly taskStorage?: boolean;
 	/** Benchmarks: drain the records and drop them undecoded, to tell the kernel's and the addon's cost from the rest. */
 	readonly discardRecords?: boolean;
 	/** Ring buffer size in bytes (a power of two). Default 32 MiB: about 10 ms of a 4M records/s flood. */
@@ -35,6 +40,8 @@ export type TracerOptions = {
 
 export type Tracer = {
 	readonly tracepoints: readonly string[];
+	/** Whether syscall arguments wait in the task's own storage (else in a hash map: kernels before 5.12). */
+	readonly taskStorage: boolean;
 	counters(): KernelCounters;
 	drainStats(): DrainStats;
 	/** Events decoded so far. */
@@ -134,21 +141,35 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 	const comms = options.comms ?? [];
 	const ports = options.ports ?? [];
 
+	const load = (taskStorage: boolean): BpfProgramType => new BpfProgram({
+		objectPath,
+		rodata: {
+			self_tgid: u32(options.selfPid ?? process.pid),
+			noop: bool(options.noop ?? false),
+			args_only: bool(options.argsOnly ?? false),
+			task_storage: bool(taskStorage),
+			filter_tgids_on: bool(pids.length > 0),
+			filter_comms_on: bool(comms.length > 0),
+			filter_ports_on: bool(ports.length > 0),
+			wakeup_bytes: u64(ringBytes / 4),
+		},
+		mapSizes: {records: ringBytes},
+		skipMaps: taskStorage ? [] : ['inflight_task'],
+	});
 	let program: BpfProgramType;
+	let taskStorage = options.taskStorage ?? true;
 	try {
-		program = new BpfProgram({
-			objectPath,
-			rodata: {
-				self_tgid: u32(options.selfPid ?? process.pid),
-				noop: bool(options.noop ?? false),
-				args_only: bool(options.argsOnly ?? false),
-				filter_tgids_on: bool(pids.length > 0),
-				filter_comms_on: bool(comms.length > 0),
-				filter_ports_on: bool(ports.length > 0),
-				wakeup_bytes: u64(ringBytes / 4),
-			},
-			mapSizes: {records: ringBytes},
-		});
+		try {
+			program = load(taskStorage);
+		} catch (error) {
+			// Kernels before 5.12 have no task storage for tracepoint programs: the hash map then.
+			if (!taskStorage) {
+				throw error;
+			}
+
+			taskStorage = false;
+			program = load(false);
+		}
 	} catch (error) {
 		throw new CaptureError(explainLoadFailure((error as Error).message));
 	}
@@ -214,6 +235,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 
 	return {
 		tracepoints,
+		taskStorage,
 		counters() {
 			if (!stopped) {
 				const sums = program.sumPerCpuArray('counters');
