@@ -348,12 +348,14 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 
 	if (noop || tgid == self_tgid || gate_shut())
 		return 0;
+	args.ptr = ptr;
+	args.len = len;
+	args.fd = fd;
+	args.kind = kind;
+	args.syscall = syscall;
+	args.direction = direction;
 	if (args_only) {
 		/* what reading a buffer at exit costs at the least: this save, and the take at exit */
-		args.ptr = ptr;
-		args.len = len;
-		args.fd = fd;
-		args.kind = kind;
 		save_args(pid_tgid, &args);
 		return 0;
 	}
@@ -365,12 +367,6 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 		return 0;
 	/* ingress: the entry time would say how long the process waited for bytes, which nothing reads (one clock read saved) */
 	args.ts_enter_ns = direction == HTTPTOP_EGRESS ? bpf_ktime_get_ns() : 0;
-	args.ptr = ptr;
-	args.len = len;
-	args.fd = fd;
-	args.kind = kind;
-	args.syscall = syscall;
-	args.direction = direction;
 	save_args(pid_tgid, &args);
 	return 0;
 }
