@@ -5,8 +5,9 @@
  *
  * It does the work that saves work: it classifies file descriptors (only
  * stream sockets are followed: TCP over IPv4 and IPv6, and AF_UNIX),
- * recognises connections that are not HTTP/1.x and stops following them, applies the --pid/--comm/--port selection once per
- * connection, and counts everything it cannot deliver. Parsing is user space's.
+ * recognises connections that are not HTTP/1.x and stops following them,
+ * applies the --pid/--comm/--port selection once per connection, and counts
+ * everything it cannot deliver. Parsing is user space's.
  */
 #include "core.h"
 #include <bpf/bpf_helpers.h>
@@ -580,7 +581,7 @@ static __always_inline __u32 unix_name(struct sock *sk, char *dst)
 	if (!addr)
 		return 0;
 	len = BPF_CORE_READ(addr, len);
-	/* len counts sun_family too; an autobound or abstract name is shorter than a path */
+	/* len counts sun_family too: no more than that is no name */
 	if (len <= sizeof(unsigned short))
 		return 0;
 	len -= sizeof(unsigned short);

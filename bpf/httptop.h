@@ -25,7 +25,7 @@
 #define HTTPTOP_COMM_LEN 16
 
 enum httptop_record_kind {
-	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced TCP socket */
+	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced stream socket (TCP or AF_UNIX) */
 	HTTPTOP_RECORD_CLOSE = 2, /* close() of a socket that carried HTTP */
 	HTTPTOP_RECORD_UNIX_NAMES = 3, /* the socket names of an AF_UNIX connection (struct httptop_unix_names) */
 };

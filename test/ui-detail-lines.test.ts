@@ -39,9 +39,10 @@ test('the detail says where a row meets the other end: the address or socket fil
 		makeExchange({role: 'server', comm: 'gunicorn', path: '/tcp', local: {address: '10.0.0.1', port: 8000}, remote: {address: '10.0.0.7', port: 50_000}, startMs: t0, endMs: t0 + 2}),
 		makeExchange({role: 'client', comm: 'nginx', path: '/up', local: unnamed, remote: {address: '@podman\u001B[31m', port: 0}, startMs: t0, endMs: t0 + 2}),
 		makeExchange({role: 'client', comm: 'nginx', path: '/v6', local: {address: '::1', port: 40_000}, remote: {address: '::1', port: 8080}, startMs: t0, endMs: t0 + 2}),
+		makeExchange({role: 'client', comm: 'nginx', path: '/pair', local: unnamed, remote: unnamed, startMs: t0, endMs: t0 + 2}),
 	]);
 	const meetings = new Map(aggregator.snapshot(view, nowMs).rows.map(row => [row.route, meetingPoint(aggregator.detail(row.key, view, nowMs)!)]));
-	t.deepEqual(Object.fromEntries(meetings), {'/unix': 'on /run/app.sock', '/tcp': 'on 10.0.0.1:8000', '/up': 'to @podman\\x1b[31m', '/v6': 'to [::1]:8080'});
+	t.deepEqual(Object.fromEntries(meetings), {'/unix': 'on /run/app.sock', '/tcp': 'on 10.0.0.1:8000', '/up': 'to @podman\\x1b[31m', '/v6': 'to [::1]:8080', '/pair': null});
 	const row = aggregator.snapshot(view, nowMs).rows.find(candidate => candidate.route === '/unix')!;
 	const text = detailLines(aggregator.detail(row.key, view, nowMs)!, 120, 30, nowMs, false).map(line => line.map(segment => segment.text).join(''));
 	t.regex(text[0]!, /process gunicorn\[\d+\].*on \/run\/app\.sock/);

@@ -9,7 +9,7 @@
 // of its endpoint identity already). Each table holds at most maxRows cells;
 // past that, new identities land in "(other)".
 
-import {endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
+import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
@@ -133,9 +133,7 @@ function subjectOf(cell: Cell): FilterSubject {
 	return {
 		...identity,
 		paths: cell.paths.paths,
-		peerAddress: identity.role === 'client' && identity.peer !== null && !isUnixAddress(identity.peer)
-			? identity.peer.slice(0, identity.peer.lastIndexOf(':'))
-			: identity.peer,
+		peerAddress: identity.role === 'client' && identity.peer !== null ? addressOfEndpointText(identity.peer) : identity.peer,
 	};
 }
 

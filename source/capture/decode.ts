@@ -67,7 +67,7 @@ function compressIpv6(groups: string[]): string {
  * show it) and without trailing NULs, "" for an unnamed socket. A path ends
  * at its first NUL.
  */
-export function unixName(bytes: Buffer, at: number, length: number): string {
+function unixName(bytes: Buffer, at: number, length: number): string {
 	if (length <= 0) {
 		return '';
 	}

@@ -36,6 +36,10 @@ export const isUnixAddress = (address: string): boolean => address.startsWith('/
 export const endpointText = (endpoint: {readonly address: string; readonly port: number}): string =>
 	isUnixAddress(endpoint.address) ? endpoint.address : `${endpoint.address}:${endpoint.port}`;
 
+/** The address in an endpointText: what comes before its last colon, or the unix socket's name. */
+export const addressOfEndpointText = (text: string): string =>
+	isUnixAddress(text) ? text : text.slice(0, text.lastIndexOf(':'));
+
 /** Time to first response byte and total time, in ms. */
 export const ttfbMs = (exchange: Exchange): number => exchange.firstByteMs - exchange.startMs;
 export const latencyMs = (exchange: Exchange): number => exchange.endMs - exchange.startMs;

@@ -57,9 +57,13 @@ export function meetingPoint(detail: RowDetail): string | null {
 		return null;
 	}
 
-	const addresses = new Set(detail.recentSlow.map(exchange => formatAddress(role === 'server' ? exchange.local : exchange.remote)));
-	const [address] = addresses;
-	return addresses.size === 1 && address !== '(unnamed)' ? `${role === 'server' ? 'on' : 'to'} ${sanitize(address!)}` : null;
+	const ends = detail.recentSlow.map(exchange => (role === 'server' ? exchange.local : exchange.remote));
+	if (ends.some(end => end.address === '')) {
+		return null; // unnamed (a unix socket's client) or unknown
+	}
+
+	const addresses = new Set(ends.map(end => formatAddress(end)));
+	return addresses.size === 1 ? `${role === 'server' ? 'on' : 'to'} ${sanitize([...addresses][0]!)}` : null;
 }
 
 /** The row's identity (and where it meets the other end, when known), then its figures on as many lines as the width needs. */

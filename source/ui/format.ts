@@ -2,7 +2,6 @@
 // significant digits and a unit, never more than 7 cells.
 import {isUnixAddress} from '../http/exchange.js';
 
-
 const noValue = '-';
 
 const isMissing = (value: number): boolean => !Number.isFinite(value) || value < 0;
