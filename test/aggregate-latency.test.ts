@@ -290,16 +290,19 @@ test('one sketch read in place, or for the p99 it keeps, gives the quantiles of 
 	for (const [index, shape] of shapes.entries()) {
 		for (const size of [1, 2, 7, 100, 5000]) {
 			const single = createLatencySketch();
-			const tracked = createLatencySketch(true);
+			const tracked = createLatencySketch('p99');
+			const all = createLatencySketch('quantiles');
 			const latency = {ms: 0, key: 0};
 			for (let i = 0; i < size; i++) {
 				keyLatency(shape(), latency);
 				recordKeyedLatency(single, latency);
 				recordKeyedLatency(tracked, latency);
+				recordKeyedLatency(all, latency);
 			}
 			// Two sketches are added up into a scratch array first, then walked.
 			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
 			t.is(latencyP99(tracked), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
+			t.deepEqual(summarizeLatency([all]), summarizeLatency([single]), `every quantile kept, shape ${index}, ${size} values`);
 		}
 	}
 });
@@ -312,7 +315,7 @@ test('the bucket walk and the merge give exactly the quantiles of the library\'s
 		const size = 1 + Math.floor(random() ** 2 * 300);
 		const zeroShare = random() < 0.3 ? random() : 0;
 		const spread = random() * 8;
-		const halves = [createLatencySketch(true), createLatencySketch()];
+		const halves = [createLatencySketch('p99'), createLatencySketch('quantiles')];
 		const library = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 		const latency = {ms: 0, key: 0};
 		for (let i = 0; i < size; i++) {
@@ -333,7 +336,7 @@ test('the bucket walk and the merge give exactly the quantiles of the library\'s
 	}
 });
 
-test('a sketch that keeps its p99 as values arrive reads the p99 of walking its buckets, after every value and every merge', (t) => {
+test('a sketch that keeps its quantiles as values arrive reads those of walking its buckets, after every value, every few values and every merge', (t) => {
 	const random = seeded(78);
 	const shapes: Array<() => number> = [
 		() => 0.02 + random() ** 3 * 200,
@@ -347,7 +350,7 @@ test('a sketch that keeps its p99 as values arrive reads the p99 of walking its 
 	const latency = {ms: 0, key: 0};
 	// 101 values in distinct buckets: rank 0.99 * 100 is 99 exactly, and the 99 values below the
 	// 100th do not exceed it, so p99 is the 100th value, not the 99th.
-	const steps = createLatencySketch(true);
+	const steps = createLatencySketch('p99');
 	for (let i = 0; i < 101; i++) {
 		keyLatency(1.05 ** i, latency);
 		recordKeyedLatency(steps, latency);
@@ -355,11 +358,13 @@ test('a sketch that keeps its p99 as values arrive reads the p99 of walking its 
 	}
 	t.true(Math.abs(latencyP99(steps) / 1.05 ** 99 - 1) <= LATENCY_RELATIVE_ERROR, 'p99 of 101 distinct values is the 100th');
 	for (const [index, shape] of shapes.entries()) {
-		const tracked = createLatencySketch(true);
+		const tracked = createLatencySketch('p99');
+		const all = createLatencySketch('quantiles');
 		const walked = createLatencySketch();
 		for (let i = 0; i < 3000; i++) {
 			keyLatency(shape(), latency);
 			recordKeyedLatency(tracked, latency);
+			recordKeyedLatency(all, latency);
 			recordKeyedLatency(walked, latency);
 			if (i % 500 === 250) {
 				// A merge puts the position out of date: the next read walks again.
@@ -369,13 +374,20 @@ test('a sketch that keeps its p99 as values arrive reads the p99 of walking its 
 					recordKeyedLatency(other, latency);
 				}
 				tracked.merge(other);
+				all.merge(other);
 				walked.merge(other);
 			}
 			if (i < 300 || i % 37 === 0) {
 				t.is(latencyP99(tracked), summarizeLatency([walked]).p99, `shape ${index}, after ${i + 1} values`);
 			}
+			// Positions move when read: read after every value at first, then after runs of
+			// values of growing length (a tick reads a row after all it took in since the last).
+			if (i < 200 || i % (1 + (i % 97)) === 0) {
+				t.deepEqual(summarizeLatency([all]), summarizeLatency([walked]), `every quantile, shape ${index}, after ${i + 1} values`);
+			}
 		}
 		t.is(latencyP99(tracked), summarizeLatency([walked]).p99, `shape ${index}, at the end`);
+		t.deepEqual(summarizeLatency([all]), summarizeLatency([walked]), `every quantile, shape ${index}, at the end`);
 	}
 });
 

@@ -100,8 +100,14 @@ export class Cell {
 	bytesOut = 0;
 	firstSeenMs = Infinity;
 	lastSeenMs = -Infinity;
-	readonly latency: LatencySketch = createLatencySketch(true);
-	readonly ttfb: LatencySketch = createLatencySketch();
+	/**
+	 * A row sum (or "(other)") is a row: a snapshot of every row reads all its
+	 * quantiles, so its sketches keep them as values arrive. A cell of a row
+	 * keeps its p99, which is all a tick sorting by p99 reads of a row of one
+	 * cell (the peer table's).
+	 */
+	readonly latency: LatencySketch;
+	readonly ttfb: LatencySketch;
 	readonly windows = new SecondCounters();
 	readonly paths: PathSample;
 	readonly slow = new SlowSample();
@@ -146,6 +152,8 @@ export class Cell {
 		readonly rowKey = '', // the row the table counts it under, for the row cap
 	) {
 		this.isOther = kind === 'other';
+		this.latency = createLatencySketch(kind === 'cell' ? 'p99' : 'quantiles');
+		this.ttfb = createLatencySketch(kind === 'cell' ? 'none' : 'quantiles');
 		this.paths = new PathSample(kind === 'row' ? 0 : pathsPerCell);
 		this.statusCodes = kind === 'cell' ? null : new Map();
 		this.statusClasses = kind === 'cell' ? null : new Float64Array(5);

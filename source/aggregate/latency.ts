@@ -5,10 +5,12 @@
 // 30 µs loopback request and a 30 s upload are both kept to 1 %. Values are
 // recorded in milliseconds as floats; no unit conversion can lose sub-ms detail.
 //
-// Quantiles are read once per tick from the sketch's own buckets in a single
-// pass (p50, p90 and p99 together), and sketches of many cells are combined by
-// adding their buckets into one scratch array: DDSketch's merge, without
-// allocating a sketch per group per tick.
+// A sketch that stands for a row keeps where its p50, p90 and p99 sit as values
+// arrive, and a read moves them the few buckets they went since the last one;
+// any other is read from its own buckets in a single pass (p50, p90 and p99
+// together). Sketches of many cells are combined by adding their buckets into
+// one scratch array: DDSketch's merge, without allocating a sketch per group
+// per tick.
 
 import {DDSketch} from '@datadog/sketches-js';
 import {CompactStore} from './compact-store.js';
@@ -18,19 +20,32 @@ import type {LatencySummary} from './types.js';
 export const LATENCY_RELATIVE_ERROR = 0.01;
 
 /**
- * Where a sketch's p99 sits, kept as values arrive (see createLatencySketch):
- * its bucket key (-Infinity for the zero bucket), how many values lie in lower
- * buckets and how many in it, for a sketch of `count` values; and the value of
- * bucket `valueKey`. `count` -1: not placed yet, or out of date (a merge or
- * another writer): the next read walks the buckets.
+ * Where one quantile of a sketch sits, kept as values arrive (see
+ * createLatencySketch): its bucket key (-Infinity for the zero bucket), how
+ * many values lie in lower buckets and how many in it; and the value of
+ * bucket `valueKey`. A new value only adds to `below` or `at`; the position
+ * moves to the bucket that holds the quantile again when it is read.
  */
-type P99Position = {key: number; below: number; at: number; count: number; value: number; valueKey: number};
+type QuantilePosition = {readonly q: number; key: number; below: number; at: number; value: number; valueKey: number};
+
+/**
+ * Which quantiles a sketch keeps the position of: none, p99 alone (what a
+ * tick sorting thousands of rows by p99 reads), or p99, p90 and p50 (a row
+ * sum, whose every quantile a snapshot of all rows reads).
+ */
+export type TrackedQuantiles = 'none' | 'p99' | 'quantiles';
 
 /** A DDSketch whose bucket counts live in a CompactStore. */
 export type LatencySketch = Omit<DDSketch, 'store' | 'merge'> & {
 	readonly store: CompactStore;
-	/** Kept only for sketches created with `trackP99` (those a tick reads p99 alone of). */
-	readonly p99: P99Position | null;
+	/** The positions it keeps, highest quantile first. */
+	readonly positions: readonly QuantilePosition[];
+	/**
+	 * The count the positions hold for: -1 before the first read, and once a
+	 * merge (or anything but recordKeyedLatency) changed the sketch; the next
+	 * read then places them by a walk from the top.
+	 */
+	placedCount: number;
 	merge(other: LatencySketch): void;
 };
 
@@ -38,17 +53,21 @@ const template = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 /** Latencies are never negative (they are clamped), so no sketch ever writes its negative store: they share one. */
 const sharedNegativeStore = template.negativeStore;
 
+const position = (q: number): QuantilePosition => ({q, key: 0, below: 0, at: 0, value: 0, valueKey: Number.NaN});
+const noPositions: readonly QuantilePosition[] = [];
+
 /**
- * A sketch. With trackP99, it keeps its p99's position as values arrive, while
- * its buckets are in cache: a tick sorting thousands of rows by p99 then reads
- * a few fields of each instead of walking its buckets.
+ * A sketch. One that tracks quantiles keeps their positions as values arrive,
+ * while its buckets are in cache: a tick reading thousands of rows then reads
+ * a few fields of each instead of walking their buckets.
  */
-export function createLatencySketch(trackP99 = false): LatencySketch {
+export function createLatencySketch(tracked: TrackedQuantiles = 'none'): LatencySketch {
 	const sketch = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 	sketch.mapping = template.mapping; // immutable, and mergeable() compares gammas
 	sketch.negativeStore = sharedNegativeStore;
 	(sketch as {store: unknown}).store = new CompactStore();
-	(sketch as unknown as {p99: unknown}).p99 = trackP99 ? {key: 0, below: 0, at: 0, count: -1, value: 0, valueKey: Number.NaN} : null;
+	const positions = tracked === 'none' ? noPositions : (tracked === 'p99' ? [position(0.99)] : [position(0.99), position(0.9), position(0.5)]);
+	Object.assign(sketch, {positions, placedCount: -1});
 	return sketch as unknown as LatencySketch;
 }
 
@@ -70,6 +89,19 @@ export function keyLatency(ms: number, into: KeyedLatency): void {
 /** What DDSketch's accept does, with the key already known. */
 export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency): void {
 	const {ms, key} = latency;
+	const {positions} = sketch;
+	if (sketch.placedCount === sketch.count && positions.length > 0) {
+		const bucket = Number.isNaN(key) ? -Infinity : key;
+		for (let i = 0; i < positions.length; i++) {
+			const at = positions[i]!;
+			if (bucket < at.key) {
+				at.below++;
+			} else if (bucket === at.key) {
+				at.at++;
+			}
+		}
+		sketch.placedCount++;
+	}
 	if (Number.isNaN(key)) {
 		sketch.zeroCount++;
 	} else {
@@ -83,55 +115,85 @@ export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency)
 	if (ms > sketch.max) {
 		sketch.max = ms;
 	}
-	const {p99} = sketch;
-	if (p99 !== null && p99.count === sketch.count - 1) {
-		const bucket = Number.isNaN(key) ? -Infinity : key;
-		if (bucket < p99.key) {
-			p99.below++;
-		} else if (bucket === p99.key) {
-			p99.at++;
-		}
-		p99.count++;
-		settleP99(p99, sketch);
-	}
 }
 
-const p99Rank = 0.99;
-
 /**
- * Moves a p99 position to the bucket that holds rank 0.99 * (n - 1) again: the
- * first bucket whose cumulative count (the zero bucket first) exceeds it. One
- * new value moves it by one non-empty bucket at most, so this seldom loops.
+ * Moves a position to the bucket that holds rank q * (n - 1) again: the first
+ * bucket whose cumulative count (the zero bucket first) exceeds it. Between
+ * two reads a quantile moves by a few non-empty buckets at most, so this
+ * seldom loops.
  */
-function settleP99(p99: P99Position, sketch: LatencySketch): void {
-	const rank = p99Rank * (p99.count - 1);
+function settle(at: QuantilePosition, sketch: LatencySketch): void {
+	const rank = at.q * (sketch.count - 1);
 	const {bins, offset, minKey, maxKey} = sketch.store;
-	while (p99.below > rank) {
+	while (at.below > rank) {
 		// Down to the next non-empty bucket below (the zero bucket last).
-		let key = p99.key - 1;
+		let key = at.key - 1;
 		while (key >= minKey && bins[key - offset] === 0) {
 			key--;
 		}
 		if (key < minKey) {
-			p99.key = -Infinity;
-			p99.at = sketch.zeroCount;
-			p99.below = 0;
+			at.key = -Infinity;
+			at.at = sketch.zeroCount;
+			at.below = 0;
 		} else {
-			p99.key = key;
-			p99.at = bins[key - offset]!;
-			p99.below -= p99.at;
+			at.key = key;
+			at.at = bins[key - offset]!;
+			at.below -= at.at;
 		}
 	}
-	while (p99.below + p99.at <= rank) {
+	while (at.below + at.at <= rank) {
 		// Up to the next non-empty bucket above.
-		let key = p99.key === -Infinity ? minKey : p99.key + 1;
+		let key = at.key === -Infinity ? minKey : at.key + 1;
 		while (key < maxKey && bins[key - offset] === 0) {
 			key++;
 		}
-		p99.below += p99.at;
-		p99.key = key;
-		p99.at = bins[key - offset]!;
+		at.below += at.at;
+		at.key = key;
+		at.at = bins[key - offset]!;
 	}
+}
+
+/**
+ * Brings a tracking sketch's positions to where its quantiles are now. Out of
+ * date ones start from the top (as if every value were below it), each lower
+ * quantile from where the one above it settled: one walk down, as findKeys.
+ */
+function settleAll(sketch: LatencySketch): void {
+	const {positions, store} = sketch;
+	if (sketch.placedCount !== sketch.count) {
+		let from: QuantilePosition | null = null;
+		for (const at of positions) {
+			if (from === null) {
+				at.key = store.maxKey;
+				at.at = store.bins[store.maxKey - store.offset]!;
+				at.below = sketch.count - at.at;
+			} else {
+				at.key = from.key;
+				at.at = from.at;
+				at.below = from.below;
+			}
+			settle(at, sketch);
+			from = at;
+		}
+		sketch.placedCount = sketch.count;
+		return;
+	}
+	for (const at of positions) {
+		settle(at, sketch);
+	}
+}
+
+/** The value a position stands for, clamped to the sketch's exact min and max. */
+function positionValue(at: QuantilePosition, sketch: LatencySketch): number {
+	if (at.key === -Infinity) {
+		return 0;
+	}
+	if (at.valueKey !== at.key) {
+		at.value = bucketValue(at.key); // once per bucket the quantile moves to, not per read
+		at.valueKey = at.key;
+	}
+	return Math.min(sketch.max, Math.max(sketch.min, at.value));
 }
 
 export const emptyLatency: LatencySummary = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
@@ -275,29 +337,15 @@ function summarize(bins: Uint32Array, first: number, length: number, minKey: num
  * p99's position reads it; any other is summarized.
  */
 export function latencyP99(sketch: LatencySketch): number {
-	const {store, p99} = sketch;
-	if (p99 === null) {
+	const {store, positions} = sketch;
+	if (positions.length === 0) {
 		return summarizeLatency([sketch]).p99;
 	}
 	if (store.count === 0) {
 		return 0; // no values, or every one in the zero bucket
 	}
-	if (p99.count !== sketch.count) {
-		// Start from the top (as if every value were below it) and settle.
-		p99.key = store.maxKey;
-		p99.at = store.bins[store.maxKey - store.offset]!;
-		p99.below = sketch.count - p99.at;
-		p99.count = sketch.count;
-		settleP99(p99, sketch);
-	}
-	if (p99.key === -Infinity) {
-		return 0;
-	}
-	if (p99.valueKey !== p99.key) {
-		p99.value = bucketValue(p99.key); // once per bucket the p99 moves to, not per read
-		p99.valueKey = p99.key;
-	}
-	return Math.min(sketch.max, Math.max(sketch.min, p99.value));
+	settleAll(sketch);
+	return positionValue(positions[0]!, sketch);
 }
 
 /**
@@ -311,7 +359,17 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 		if (sketch.count === 0) {
 			return emptyLatency;
 		}
-		const {store} = sketch;
+		const {store, positions} = sketch;
+		if (positions.length === 3 && store.count > 0) {
+			settleAll(sketch);
+			return {
+				p50: positionValue(positions[2]!, sketch),
+				p90: positionValue(positions[1]!, sketch),
+				p99: positionValue(positions[0]!, sketch),
+				max: sketch.max,
+				mean: sketch.sum / sketch.count,
+			};
+		}
 		if (store.count === 0) {
 			// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
 			return summarize(store.bins, 0, 0, 0, sketch);
