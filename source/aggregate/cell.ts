@@ -5,7 +5,7 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import type {GroupBy, LatencySummary} from './types.js';
-import {createLatencySketch, latencyP99, recordKeyedLatency, summarizeLatency, type KeyedLatency, type LatencySketch} from './latency.js';
+import {LatencySketch, latencyP99, stateLength, recordKeyedLatency, summarizeLatency, type KeyedLatency} from './latency.js';
 import {PathSample, SlowSample} from './samples.js';
 import {SecondCounters} from './windows.js';
 
@@ -152,8 +152,12 @@ export class Cell {
 		readonly rowKey = '', // the row the table counts it under, for the row cap
 	) {
 		this.isOther = kind === 'other';
-		this.latency = createLatencySketch(kind === 'cell' ? 'p99' : 'quantiles');
-		this.ttfb = createLatencySketch(kind === 'cell' ? 'none' : 'quantiles');
+		const latencyKeeps = kind === 'cell' ? 'p99' : 'quantiles';
+		const ttfbKeeps = kind === 'cell' ? 'none' : 'quantiles';
+		// Both sketches' figures in one array: what a tick reads of a row is a few cache lines in a row, not a chain of objects.
+		const figures = new Float64Array(stateLength(latencyKeeps) + stateLength(ttfbKeeps));
+		this.latency = new LatencySketch(latencyKeeps, figures, 0);
+		this.ttfb = new LatencySketch(ttfbKeeps, figures, stateLength(latencyKeeps));
 		this.paths = new PathSample(kind === 'row' ? 0 : pathsPerCell);
 		this.statusCodes = kind === 'cell' ? null : new Map();
 		this.statusClasses = kind === 'cell' ? null : new Float64Array(5);

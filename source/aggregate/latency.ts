@@ -20,58 +20,110 @@ import type {LatencySummary} from './types.js';
 export const LATENCY_RELATIVE_ERROR = 0.01;
 
 /**
- * Where one quantile of a sketch sits, kept as values arrive (see
- * createLatencySketch): its bucket key (-Infinity for the zero bucket), how
- * many values lie in lower buckets and how many in it; and the value of
- * bucket `valueKey`. A new value only adds to `below` or `at`; the position
- * moves to the bucket that holds the quantile again when it is read.
- */
-type QuantilePosition = {readonly q: number; key: number; below: number; at: number; value: number; valueKey: number};
-
-/**
  * Which quantiles a sketch keeps the position of: none, p99 alone (what a
  * tick sorting thousands of rows by p99 reads), or p99, p90 and p50 (a row
  * sum, whose every quantile a snapshot of all rows reads).
  */
 export type TrackedQuantiles = 'none' | 'p99' | 'quantiles';
 
-/** A DDSketch whose bucket counts live in a CompactStore. */
-export type LatencySketch = Omit<DDSketch, 'store' | 'merge'> & {
-	readonly store: CompactStore;
-	/** The positions it keeps, highest quantile first. */
-	readonly positions: readonly QuantilePosition[];
-	/**
-	 * The count the positions hold for: -1 before the first read, and once a
-	 * merge (or anything but recordKeyedLatency) changed the sketch; the next
-	 * read then places them by a walk from the top.
-	 */
-	placedCount: number;
-	merge(other: LatencySketch): void;
-};
+const {mapping} = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 
-const template = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
-/** Latencies are never negative (they are clamped), so no sketch ever writes its negative store: they share one. */
-const sharedNegativeStore = template.negativeStore;
-
-const position = (q: number): QuantilePosition => ({q, key: 0, below: 0, at: 0, value: 0, valueKey: Number.NaN});
-const noPositions: readonly QuantilePosition[] = [];
+// A sketch's figures, in one Float64Array: a tick reads thousands of sketches,
+// and fields of a JS object holding fractions (a sum, a min) are each a
+// separate heap number, one more cache miss a read.
+const count = 0;
+const zeros = 1; // values in the zero bucket
+const sum = 2;
+const min = 3;
+const max = 4;
+/** The count the positions hold for: -1 before the first read, and after a merge; the next read places them anew. */
+const placed = 5;
+const firstPosition = 6;
+// A kept quantile's position: its bucket key (-Infinity for the zero bucket),
+// how many values lie in lower buckets and how many in it, and the value of
+// bucket `valueKey` (worked out once per bucket the quantile moves to).
+const positionKey = 0;
+const positionBelow = 1;
+const positionAt = 2;
+const positionValueKey = 3;
+const positionValue = 4;
+const positionStride = 5;
+/** The quantiles kept, highest first (a lower one starts its walk where the one above settled). */
+const trackedRanks = [0.99, 0.9, 0.5];
 
 /**
- * A sketch. One that tracks quantiles keeps their positions as values arrive,
- * while its buckets are in cache: a tick reading thousands of rows then reads
- * a few fields of each instead of walking their buckets.
+ * A DDSketch (the library's logarithmic mapping, bucket counts in a
+ * CompactStore) that can keep where some of its quantiles sit as values
+ * arrive, while its buckets are in cache: a new value only adds to a
+ * position's counts, and a read moves the position the few buckets the
+ * quantile went since the last read. A tick reading thousands of rows then
+ * reads a few numbers of each instead of walking their buckets.
  */
-export function createLatencySketch(tracked: TrackedQuantiles = 'none'): LatencySketch {
-	const sketch = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
-	sketch.mapping = template.mapping; // immutable, and mergeable() compares gammas
-	sketch.negativeStore = sharedNegativeStore;
-	(sketch as {store: unknown}).store = new CompactStore();
-	const positions = tracked === 'none' ? noPositions : (tracked === 'p99' ? [position(0.99)] : [position(0.99), position(0.9), position(0.5)]);
-	Object.assign(sketch, {positions, placedCount: -1});
-	return sketch as unknown as LatencySketch;
+export class LatencySketch {
+	readonly store = new CompactStore();
+	/** How many quantiles it keeps: 0, 1 (p99) or 3 (p99, p90, p50). */
+	readonly tracked: number;
+	/** Its figures are state[base] to state[base + stateLength(tracked) - 1] (a cell keeps all its figures in one array). */
+	readonly state: Float64Array;
+	readonly base: number;
+
+	constructor(tracked: TrackedQuantiles = 'none', state?: Float64Array, base = 0) {
+		this.tracked = trackedCount(tracked);
+		this.state = state ?? new Float64Array(stateLength(tracked));
+		this.base = base;
+		const {state: values} = this;
+		values[base + min] = Infinity;
+		values[base + max] = -Infinity;
+		values[base + placed] = -1;
+		for (let i = 0; i < this.tracked; i++) {
+			values[base + firstPosition + i * positionStride + positionValueKey] = Number.NaN;
+		}
+	}
+
+	get count(): number {
+		return this.state[this.base + count]!;
+	}
+
+	get zeroCount(): number {
+		return this.state[this.base + zeros]!;
+	}
+
+	get sum(): number {
+		return this.state[this.base + sum]!;
+	}
+
+	get min(): number {
+		return this.state[this.base + min]!;
+	}
+
+	get max(): number {
+		return this.state[this.base + max]!;
+	}
+
+	/** DDSketch's merge: every sketch has the one mapping. */
+	merge(other: LatencySketch): void {
+		const mine = this.state;
+		const theirs = other.state;
+		const at = this.base;
+		const from = other.base;
+		this.store.merge(other.store);
+		mine[at + count]! += theirs[from + count]!;
+		mine[at + zeros]! += theirs[from + zeros]!;
+		mine[at + sum]! += theirs[from + sum]!;
+		mine[at + min] = Math.min(mine[at + min]!, theirs[from + min]!);
+		mine[at + max] = Math.max(mine[at + max]!, theirs[from + max]!);
+		mine[at + placed] = -1;
+	}
 }
 
-const {mapping} = template;
+const trackedCount = (tracked: TrackedQuantiles): number => tracked === 'none' ? 0 : (tracked === 'p99' ? 1 : 3);
+
+/** How many numbers of a state array a sketch keeping `tracked` takes. */
+export const stateLength = (tracked: TrackedQuantiles): number => firstPosition + trackedCount(tracked) * positionStride;
+
+export function createLatencySketch(tracked: TrackedQuantiles = 'none'): LatencySketch {
+	return new LatencySketch(tracked);
+}
 
 /**
  * A duration, clamped at 0 (negative ones come from clock skew between CPUs),
@@ -89,111 +141,119 @@ export function keyLatency(ms: number, into: KeyedLatency): void {
 /** What DDSketch's accept does, with the key already known. */
 export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency): void {
 	const {ms, key} = latency;
-	const {positions} = sketch;
-	if (sketch.placedCount === sketch.count && positions.length > 0) {
+	const {state, base, tracked} = sketch;
+	if (tracked > 0 && state[base + placed] === state[base + count]) {
 		const bucket = Number.isNaN(key) ? -Infinity : key;
-		for (let i = 0; i < positions.length; i++) {
-			const at = positions[i]!;
-			if (bucket < at.key) {
-				at.below++;
-			} else if (bucket === at.key) {
-				at.at++;
+		for (let at = base + firstPosition, end = at + tracked * positionStride; at < end; at += positionStride) {
+			const held = state[at + positionKey]!;
+			if (bucket < held) {
+				state[at + positionBelow]!++;
+			} else if (bucket === held) {
+				state[at + positionAt]!++;
 			}
 		}
-		sketch.placedCount++;
+		state[base + placed]!++;
 	}
 	if (Number.isNaN(key)) {
-		sketch.zeroCount++;
+		state[base + zeros]!++;
 	} else {
 		sketch.store.add(key);
 	}
-	sketch.count++;
-	sketch.sum += ms;
-	if (ms < sketch.min) {
-		sketch.min = ms;
+	state[base + count]!++;
+	state[base + sum]! += ms;
+	if (ms < state[base + min]!) {
+		state[base + min] = ms;
 	}
-	if (ms > sketch.max) {
-		sketch.max = ms;
+	if (ms > state[base + max]!) {
+		state[base + max] = ms;
 	}
 }
 
 /**
- * Moves a position to the bucket that holds rank q * (n - 1) again: the first
- * bucket whose cumulative count (the zero bucket first) exceeds it. Between
- * two reads a quantile moves by a few non-empty buckets at most, so this
- * seldom loops.
+ * Moves the position at state[at] to the bucket that holds rank q * (n - 1)
+ * again: the first bucket whose cumulative count (the zero bucket first)
+ * exceeds it. Between two reads a quantile moves by a few non-empty buckets
+ * at most, so this seldom loops.
  */
-function settle(at: QuantilePosition, sketch: LatencySketch): void {
-	const rank = at.q * (sketch.count - 1);
+function settle(sketch: LatencySketch, at: number, q: number): void {
+	const {state, base} = sketch;
+	const rank = q * (state[base + count]! - 1);
+	let below = state[at + positionBelow]!;
+	let inIt = state[at + positionAt]!;
+	if (below <= rank && below + inIt > rank) {
+		return; // still there: the buckets, elsewhere in memory, are not read
+	}
+	let key = state[at + positionKey]!;
 	const {bins, offset, minKey, maxKey} = sketch.store;
-	while (at.below > rank) {
+	while (below > rank) {
 		// Down to the next non-empty bucket below (the zero bucket last).
-		let key = at.key - 1;
+		key--;
 		while (key >= minKey && bins[key - offset] === 0) {
 			key--;
 		}
 		if (key < minKey) {
-			at.key = -Infinity;
-			at.at = sketch.zeroCount;
-			at.below = 0;
+			key = -Infinity;
+			inIt = state[base + zeros]!;
+			below = 0;
 		} else {
-			at.key = key;
-			at.at = bins[key - offset]!;
-			at.below -= at.at;
+			inIt = bins[key - offset]!;
+			below -= inIt;
 		}
 	}
-	while (at.below + at.at <= rank) {
+	while (below + inIt <= rank) {
 		// Up to the next non-empty bucket above.
-		let key = at.key === -Infinity ? minKey : at.key + 1;
+		below += inIt;
+		key = key === -Infinity ? minKey : key + 1;
 		while (key < maxKey && bins[key - offset] === 0) {
 			key++;
 		}
-		at.below += at.at;
-		at.key = key;
-		at.at = bins[key - offset]!;
+		inIt = bins[key - offset]!;
 	}
+	state[at + positionKey] = key;
+	state[at + positionBelow] = below;
+	state[at + positionAt] = inIt;
 }
 
 /**
- * Brings a tracking sketch's positions to where its quantiles are now. Out of
+ * Brings a sketch's kept positions to where its quantiles are now. Out of
  * date ones start from the top (as if every value were below it), each lower
  * quantile from where the one above it settled: one walk down, as findKeys.
  */
 function settleAll(sketch: LatencySketch): void {
-	const {positions, store} = sketch;
-	if (sketch.placedCount !== sketch.count) {
-		let from: QuantilePosition | null = null;
-		for (const at of positions) {
-			if (from === null) {
-				at.key = store.maxKey;
-				at.at = store.bins[store.maxKey - store.offset]!;
-				at.below = sketch.count - at.at;
-			} else {
-				at.key = from.key;
-				at.at = from.at;
-				at.below = from.below;
-			}
-			settle(at, sketch);
-			from = at;
+	const {state, base, store, tracked} = sketch;
+	const first = base + firstPosition;
+	if (state[base + placed] !== state[base + count]) {
+		const top = store.bins[store.maxKey - store.offset]!;
+		state[first + positionKey] = store.maxKey;
+		state[first + positionAt] = top;
+		state[first + positionBelow] = state[base + count]! - top;
+		settle(sketch, first, trackedRanks[0]!);
+		for (let i = 1; i < tracked; i++) {
+			const at = first + i * positionStride;
+			state.copyWithin(at, at - positionStride, at - positionStride + positionAt + 1); // key, below, at
+			settle(sketch, at, trackedRanks[i]!);
 		}
-		sketch.placedCount = sketch.count;
+		state[base + placed] = state[base + count]!;
 		return;
 	}
-	for (const at of positions) {
-		settle(at, sketch);
+	for (let i = 0; i < tracked; i++) {
+		settle(sketch, first + i * positionStride, trackedRanks[i]!);
 	}
 }
 
-/** The value a position stands for, clamped to the sketch's exact min and max. */
-function positionValue(at: QuantilePosition, sketch: LatencySketch): number {
-	if (at.key === -Infinity) {
+/** The value of the i-th kept quantile (after settleAll), clamped to the sketch's exact min and max. */
+function keptValue(sketch: LatencySketch, i: number): number {
+	const {state, base} = sketch;
+	const at = base + firstPosition + i * positionStride;
+	const key = state[at + positionKey]!;
+	if (key === -Infinity) {
 		return 0;
 	}
-	if (at.valueKey !== at.key) {
-		at.value = bucketValue(at.key); // once per bucket the quantile moves to, not per read
-		at.valueKey = at.key;
+	if (state[at + positionValueKey] !== key) {
+		state[at + positionValue] = bucketValue(key);
+		state[at + positionValueKey] = key;
 	}
-	return Math.min(sketch.max, Math.max(sketch.min, at.value));
+	return Math.min(state[base + max]!, Math.max(state[base + min]!, state[at + positionValue]!));
 }
 
 export const emptyLatency: LatencySummary = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
@@ -337,15 +397,14 @@ function summarize(bins: Uint32Array, first: number, length: number, minKey: num
  * p99's position reads it; any other is summarized.
  */
 export function latencyP99(sketch: LatencySketch): number {
-	const {store, positions} = sketch;
-	if (positions.length === 0) {
+	if (sketch.tracked === 0) {
 		return summarizeLatency([sketch]).p99;
 	}
-	if (store.count === 0) {
+	if (sketch.store.count === 0) {
 		return 0; // no values, or every one in the zero bucket
 	}
 	settleAll(sketch);
-	return positionValue(positions[0]!, sketch);
+	return keptValue(sketch, 0);
 }
 
 /**
@@ -359,15 +418,16 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 		if (sketch.count === 0) {
 			return emptyLatency;
 		}
-		const {store, positions} = sketch;
-		if (positions.length === 3 && store.count > 0) {
+		const {store} = sketch;
+		if (sketch.tracked === 3 && store.count > 0) {
 			settleAll(sketch);
+			const {state, base} = sketch;
 			return {
-				p50: positionValue(positions[2]!, sketch),
-				p90: positionValue(positions[1]!, sketch),
-				p99: positionValue(positions[0]!, sketch),
-				max: sketch.max,
-				mean: sketch.sum / sketch.count,
+				p50: keptValue(sketch, 2),
+				p90: keptValue(sketch, 1),
+				p99: keptValue(sketch, 0),
+				max: state[base + max]!,
+				mean: state[base + sum]! / state[base + count]!,
 			};
 		}
 		if (store.count === 0) {
