@@ -108,7 +108,7 @@ export class Cell {
 	 */
 	readonly latency: LatencySketch;
 	readonly ttfb: LatencySketch;
-	readonly windows = new SecondCounters();
+	readonly windows: SecondCounters;
 	readonly paths: PathSample;
 	readonly slow = new SlowSample();
 	/** Status codes and their counts: only "(other)" cells and row sums mix codes. */
@@ -154,10 +154,14 @@ export class Cell {
 		this.isOther = kind === 'other';
 		const latencyKeeps = kind === 'cell' ? 'p99' : 'quantiles';
 		const ttfbKeeps = kind === 'cell' ? 'none' : 'quantiles';
-		// Both sketches' figures in one array: what a tick reads of a row is a few cache lines in a row, not a chain of objects.
-		const figures = new Float64Array(stateLength(latencyKeeps) + stateLength(ttfbKeeps));
+		// Both sketches' figures and the per-second ring in one array: what a tick reads of
+		// a row is a few runs of cache lines at known places, not a chain of objects.
+		const ttfbAt = stateLength(latencyKeeps);
+		const windowsAt = ttfbAt + stateLength(ttfbKeeps);
+		const figures = new Float64Array(windowsAt + SecondCounters.length);
 		this.latency = new LatencySketch(latencyKeeps, figures, 0);
-		this.ttfb = new LatencySketch(ttfbKeeps, figures, stateLength(latencyKeeps));
+		this.ttfb = new LatencySketch(ttfbKeeps, figures, ttfbAt);
+		this.windows = new SecondCounters(figures, windowsAt);
 		this.paths = new PathSample(kind === 'row' ? 0 : pathsPerCell);
 		this.statusCodes = kind === 'cell' ? null : new Map();
 		this.statusClasses = kind === 'cell' ? null : new Float64Array(5);

@@ -21,22 +21,25 @@ const size = byteBase + byteSlots * byteStride;
 const recentSeconds = 10;
 
 export class SecondCounters {
-	private readonly values = SecondCounters.emptyRing();
+	/** How many numbers of an array a ring takes. */
+	static readonly length = size;
 
-	private static emptyRing(): Float64Array {
-		const values = new Float64Array(size);
+	/** The ring is values[base] to values[base + SecondCounters.length - 1] (a cell keeps all its figures in one array). */
+	constructor(
+		private readonly values = new Float64Array(size),
+		private readonly base = 0,
+	) {
 		for (let slot = 0; slot < slots; slot++) {
-			values[slot * countStride] = -1;
+			values[base + slot * countStride] = -1;
 		}
 		for (let slot = 0; slot < byteSlots; slot++) {
-			values[byteBase + slot * byteStride] = -1;
+			values[base + byteBase + slot * byteStride] = -1;
 		}
-		return values;
 	}
 
 	add(second: number, inBytes: number, outBytes: number): void {
-		const values = this.values;
-		const at = (second & (slots - 1)) * countStride;
+		const {values, base} = this;
+		const at = base + (second & (slots - 1)) * countStride;
 		const held = values[at]!;
 		if (held !== second) {
 			if (held > second) {
@@ -46,7 +49,7 @@ export class SecondCounters {
 			values[at + 1] = 0;
 		}
 		values[at + 1]!++;
-		const byteAt = byteBase + (second & (byteSlots - 1)) * byteStride;
+		const byteAt = base + byteBase + (second & (byteSlots - 1)) * byteStride;
 		const byteHeld = values[byteAt]!;
 		if (byteHeld !== second) {
 			if (byteHeld > second) {
@@ -66,14 +69,14 @@ export class SecondCounters {
 	 * windows and the byte rates (count60 and history are left as they are).
 	 */
 	addTo(sums: WindowSums, nowMs: number, recentOnly = false): void {
-		const values = this.values;
+		const {values, base} = this;
 		const nowSecond = Math.floor(nowMs / 1000);
 		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
 		const {history} = sums;
 		const reach = recentOnly ? recentSeconds : historySeconds;
 		for (let back = 0; back <= reach; back++) {
 			const second = nowSecond - back;
-			const at = (second & (slots - 1)) * countStride;
+			const at = base + (second & (slots - 1)) * countStride;
 			if (values[at] !== second) {
 				continue;
 			}
@@ -97,7 +100,7 @@ export class SecondCounters {
 		}
 		for (let back = 0; back <= recentSeconds; back++) {
 			const second = nowSecond - back;
-			const at = byteBase + (second & (byteSlots - 1)) * byteStride;
+			const at = base + byteBase + (second & (byteSlots - 1)) * byteStride;
 			if (values[at] === second) {
 				const weight = back < 10 ? 1 : partial;
 				sums.bytesIn10 += weight * values[at + 1]!;
@@ -110,9 +113,10 @@ export class SecondCounters {
 	merge(other: SecondCounters): void {
 		const mine = this.values;
 		const theirs = other.values;
-		const mergeRing = (base: number, length: number, stride: number): void => {
-			for (let at = base; at < base + length * stride; at += stride) {
-				const second = theirs[at]!;
+		const shift = other.base - this.base; // theirs[at + shift] is the slot of mine[at]
+		const mergeRing = (start: number, length: number, stride: number): void => {
+			for (let at = this.base + start; at < this.base + start + length * stride; at += stride) {
+				const second = theirs[at + shift]!;
 				const held = mine[at]!;
 				if (second < 0 || held > second) {
 					continue;
@@ -122,7 +126,7 @@ export class SecondCounters {
 					mine.fill(0, at + 1, at + stride);
 				}
 				for (let field = at + 1; field < at + stride; field++) {
-					mine[field]! += theirs[field]!;
+					mine[field]! += theirs[field + shift]!;
 				}
 			}
 		};
