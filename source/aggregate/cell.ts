@@ -5,7 +5,7 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import type {GroupBy, LatencySummary} from './types.js';
-import {LatencySketch, latencyP99, stateLength, recordKeyedLatency, summarizeLatency, type KeyedLatency} from './latency.js';
+import {LatencySketch, latencyP99, stateLength, recordKeyedLatency, summarizeSketch, type KeyedLatency} from './latency.js';
 import {PathSample, SlowSample} from './samples.js';
 import {SecondCounters} from './windows.js';
 
@@ -231,7 +231,7 @@ export class Cell {
 	/** Total-time quantiles, computed once per change. */
 	latencySummary(): LatencySummary {
 		if (this.latencyVersion !== this.version || this.latencySummaryCache === null) {
-			this.latencySummaryCache = summarizeLatency([this.latency]);
+			this.latencySummaryCache = summarizeSketch(this.latency);
 			this.latencyVersion = this.version;
 		}
 		return this.latencySummaryCache;
@@ -248,7 +248,7 @@ export class Cell {
 	/** Time-to-first-byte quantiles, computed once per change, and only when asked for. */
 	ttfbSummary(): LatencySummary {
 		if (this.ttfbVersion !== this.version || this.ttfbSummaryCache === null) {
-			this.ttfbSummaryCache = summarizeLatency([this.ttfb]);
+			this.ttfbSummaryCache = summarizeSketch(this.ttfb);
 			this.ttfbVersion = this.version;
 		}
 		return this.ttfbSummaryCache;

@@ -222,8 +222,8 @@ function settle(sketch: LatencySketch, at: number, q: number): void {
 }
 
 /**
- * Brings a sketch's kept positions to where its quantiles are now. Out of
- * date ones start from the top (as if every value were below it), each lower
+ * Brings a sketch's kept positions to where its quantiles are now, if they
+ * are out of date (never placed, or merged into). They start from the top (as if every value were below it), each lower
  * quantile from where the one above it settled: one walk down, as findKeys.
  */
 function settleAll(sketch: LatencySketch): void {
@@ -241,11 +241,8 @@ function settleAll(sketch: LatencySketch): void {
 			settle(sketch, at, trackedRanks[i]!);
 		}
 		state[base + placed] = state[base + count]!;
-		return;
 	}
-	for (let i = 0; i < tracked; i++) {
-		settle(sketch, first + i * positionStride, trackedRanks[i]!);
-	}
+	// Placed positions settle as values arrive (recordKeyedLatency): nothing to do.
 }
 
 /** The value of the i-th kept quantile (after settleAll), clamped to the sketch's exact min and max. */
@@ -405,7 +402,7 @@ function summarize(bins: Uint32Array, first: number, length: number, minKey: num
  */
 export function latencyP99(sketch: LatencySketch): number {
 	if (sketch.tracked === 0) {
-		return summarizeLatency([sketch]).p99;
+		return summarizeSketch(sketch).p99;
 	}
 	if (sketch.store.count === 0) {
 		return 0; // no values, or every one in the zero bucket
@@ -421,33 +418,37 @@ export function latencyP99(sketch: LatencySketch): number {
  */
 export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySummary {
 	if (sketches.length === 1) {
-		const sketch = sketches[0]!;
-		if (sketch.count === 0) {
-			return emptyLatency;
-		}
-		const {store} = sketch;
-		if (sketch.tracked === 3 && store.count > 0) {
-			settleAll(sketch);
-			const {state, base} = sketch;
-			return {
-				p50: keptValue(sketch, 2),
-				p90: keptValue(sketch, 1),
-				p99: keptValue(sketch, 0),
-				max: state[base + max]!,
-				mean: state[base + sum]! / state[base + count]!,
-			};
-		}
-		if (store.count === 0) {
-			// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
-			return summarize(store.bins, 0, 0, 0, sketch);
-		}
-		return summarize(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch);
+		return summarizeSketch(sketches[0]!);
 	}
 	const buckets = combine(sketches); // none: a count of 0
 	if (buckets.count === 0) {
 		return emptyLatency;
 	}
 	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets);
+}
+
+/** summarizeLatency of one sketch: read from the quantiles it keeps, or from its buckets. */
+export function summarizeSketch(sketch: LatencySketch): LatencySummary {
+	if (sketch.count === 0) {
+		return emptyLatency;
+	}
+	const {store} = sketch;
+	if (sketch.tracked === 3 && store.count > 0) {
+		settleAll(sketch);
+		const {state, base} = sketch;
+		return {
+			p50: keptValue(sketch, 2),
+			p90: keptValue(sketch, 1),
+			p99: keptValue(sketch, 0),
+			max: state[base + max]!,
+			mean: state[base + sum]! / state[base + count]!,
+		};
+	}
+	if (store.count === 0) {
+		// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
+		return summarize(store.bins, 0, 0, 0, sketch);
+	}
+	return summarize(store.bins, store.minKey - store.offset, store.maxKey - store.minKey + 1, store.minKey, sketch);
 }
 
 /** Display buckets: a 1-2-5 series of upper bounds from 10 µs to 100 s. */
