@@ -9,6 +9,7 @@ import {createAggregator, defaultIdleExpiryMs, rateSinceStart, type Row, type Sn
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
+import {SecondCounters, WindowSums} from '../source/aggregate/windows.js';
 
 const t0 = Date.UTC(2025, 0, 1); // a whole second
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'key', descending: false}, filter: null, role: 'both'};
@@ -285,4 +286,70 @@ test('a row first seen through a late exchange, older than every other, still ex
 	t.deepEqual(routes(t0 + 6000), ['/late', '/recent']);
 	t.deepEqual(routes(t0 + 6001 + 1000), ['/recent'], 'the late row expires 5 s after its exchange ended');
 	t.deepEqual(routes(t0 + 15_001), []);
+});
+
+test('one ring\'s 1 s and 10 s windows, read while its newest second is the clock\'s (from its running sums) or later (from its slots), are what its exchanges add up to, through late arrivals and merges', (t) => {
+	const random = seeded(91);
+	type Event = {second: number; bytesIn: number; bytesOut: number};
+	const expected = (events: readonly Event[], nowMs: number): Record<string, number> => {
+		const nowSecond = Math.floor(nowMs / 1000);
+		const partial = 1 - (nowMs - nowSecond * 1000) / 1000;
+		const requests = (back: number): number => events.filter(event => event.second === nowSecond - back).length;
+		const bytes = (back: number, field: 'bytesIn' | 'bytesOut'): number =>
+			events.filter(event => event.second === nowSecond - back).reduce((total, event) => total + event[field], 0);
+		let count10 = 0;
+		let bytesIn10 = 0;
+		let bytesOut10 = 0;
+		for (let back = 0; back < 10; back++) {
+			count10 += requests(back);
+			bytesIn10 += bytes(back, 'bytesIn');
+			bytesOut10 += bytes(back, 'bytesOut');
+		}
+		return {
+			count1: requests(0) + partial * requests(1),
+			count10: count10 + partial * requests(10),
+			bytesIn10: bytesIn10 + partial * bytes(10, 'bytesIn'),
+			bytesOut10: bytesOut10 + partial * bytes(10, 'bytesOut'),
+		};
+	};
+	const read = (ring: SecondCounters, nowMs: number): Record<string, number> => {
+		const sums = new WindowSums();
+		sums.clear(false);
+		ring.addTo(sums, nowMs, true);
+		return {count1: sums.count1, count10: sums.count10, bytesIn10: sums.bytesIn10, bytesOut10: sums.bytesOut10};
+	};
+	const feed = (ring: SecondCounters, events: Event[], newest: number): number => {
+		// Mostly the newest second or a new one; sometimes late, by up to 70 s (past what the slots keep).
+		const roll = random();
+		const second = roll < 0.6 ? newest : (roll < 0.75 ? newest + 1 + Math.floor(random() * 3) : newest - Math.floor(random() * 70));
+		const event = {second, bytesIn: Math.floor(random() * 5000), bytesOut: Math.floor(random() * 50_000)};
+		ring.add(event.second, event.bytesIn, event.bytesOut);
+		events.push(event);
+		return Math.max(newest, second);
+	};
+	const start = 1_735_689_600; // a second, as secondOf gives them
+	const ring = new SecondCounters();
+	const events: Event[] = [];
+	let newest = start;
+	for (let step = 0; step < 3000; step++) {
+		newest = feed(ring, events, newest);
+		if (step % 400 === 399) {
+			// Another ring, over the same seconds, merged in.
+			const other = new SecondCounters();
+			let otherNewest = newest - 5;
+			for (let i = 0; i < 50; i++) {
+				otherNewest = feed(other, events, otherNewest);
+			}
+			ring.merge(other);
+			newest = Math.max(newest, otherNewest);
+		}
+		const fraction = Math.floor(random() * 1000);
+		for (const nowMs of [newest * 1000 + fraction, (newest + 1) * 1000 + fraction, (newest + 2 + Math.floor(random() * 12)) * 1000 + fraction]) {
+			const got = read(ring, nowMs);
+			const want = expected(events, nowMs);
+			for (const field of Object.keys(want)) {
+				t.true(Math.abs(got[field]! - want[field]!) <= 1e-9 * Math.max(1, want[field]!), `step ${step}, ${field} at ${nowMs}: ${got[field]} against ${want[field]}`);
+			}
+		}
+	}
 });

@@ -10,11 +10,33 @@ const slots = 64;
 const byteSlots = 16;
 export const historySeconds = 60;
 
-// One Float64Array per cell: 64 request slots of [second tag, requests], then
-// 16 byte slots of [second tag, bytes in, bytes out]. A slot's tag sits next to
-// its figures: reading the 10 s windows touches a few cache lines, not the ring.
+// A ring is numbers in a Float64Array (a cell's, next to its other figures):
+// a head of sums over its newest second's 10 s window, then 64 request slots
+// of [second tag, requests], then 16 byte slots of [second tag, bytes in,
+// bytes out]. A slot's tag sits next to its figures.
+//
+// The head: a tick reads every row's 1 s and 10 s windows, which from the
+// slots is eleven seconds of each ring, eight cache lines or so. While the
+// newest second a ring counted is the tick's own (any row busy right now),
+// the head's sums give the same figures from one or two lines. The slots stay
+// the truth: the head is rebuilt from them when a new second starts or after
+// a merge, and kept up as exchanges arrive.
+const headAnchor = 0; // the second the head's sums end at; -1: none
+const headRequests10 = 1; // requests in seconds anchor - 9 to anchor
+const headIn10 = 2;
+const headOut10 = 3;
+const headRequestsNow = 4; // in second anchor
+const headRequestsBefore = 5; // in second anchor - 1
+const headRequestsOldest = 6; // in second anchor - 10, the windows' partial one
+const headInOldest = 7;
+const headOutOldest = 8;
+const headRequestsNinth = 9; // in second anchor - 9: the partial one of a window read a second later
+const headInNinth = 10;
+const headOutNinth = 11;
+const headSize = 12;
+const countBase = headSize;
 const countStride = 2;
-const byteBase = slots * countStride;
+const byteBase = countBase + slots * countStride;
 const byteStride = 3;
 const size = byteBase + byteSlots * byteStride;
 /** The seconds back the 1 s and 10 s windows and the byte rates reach (the oldest one partly). */
@@ -29,8 +51,9 @@ export class SecondCounters {
 		private readonly values = new Float64Array(size),
 		private readonly base = 0,
 	) {
+		values[base + headAnchor] = -1;
 		for (let slot = 0; slot < slots; slot++) {
-			values[base + slot * countStride] = -1;
+			values[base + countBase + slot * countStride] = -1;
 		}
 		for (let slot = 0; slot < byteSlots; slot++) {
 			values[base + byteBase + slot * byteStride] = -1;
@@ -39,7 +62,7 @@ export class SecondCounters {
 
 	add(second: number, inBytes: number, outBytes: number): void {
 		const {values, base} = this;
-		const at = base + (second & (slots - 1)) * countStride;
+		const at = base + countBase + (second & (slots - 1)) * countStride;
 		const held = values[at]!;
 		if (held !== second) {
 			if (held > second) {
@@ -53,7 +76,7 @@ export class SecondCounters {
 		const byteHeld = values[byteAt]!;
 		if (byteHeld !== second) {
 			if (byteHeld > second) {
-				return;
+				return; // too old for the byte ring, and for the head's sums
 			}
 			values[byteAt] = second;
 			values[byteAt + 1] = 0;
@@ -61,6 +84,68 @@ export class SecondCounters {
 		}
 		values[byteAt + 1]! += inBytes;
 		values[byteAt + 2]! += outBytes;
+		const back = values[base + headAnchor]! - second;
+		if (back < 0) {
+			this.rebuildHead(second); // a new second: once a second a busy ring, seconds apart an idle one
+		} else if (back < recentSeconds) {
+			values[base + headRequests10]!++;
+			values[base + headIn10]! += inBytes;
+			values[base + headOut10]! += outBytes;
+			if (back === 0) {
+				values[base + headRequestsNow]!++;
+			} else if (back === 1) {
+				values[base + headRequestsBefore]!++;
+			} else if (back === recentSeconds - 1) {
+				values[base + headRequestsNinth]!++;
+				values[base + headInNinth]! += inBytes;
+				values[base + headOutNinth]! += outBytes;
+			}
+		} else if (back === recentSeconds) {
+			values[base + headRequestsOldest]!++;
+			values[base + headInOldest]! += inBytes;
+			values[base + headOutOldest]! += outBytes;
+		}
+	}
+
+	/** The head's sums, from the slots, for `anchor`: the newest second a slot holds (looked for when not given). */
+	private rebuildHead(anchor = -1): void {
+		const {values, base} = this;
+		if (anchor < 0) {
+			for (let slot = 0; slot < slots; slot++) {
+				anchor = Math.max(anchor, values[base + countBase + slot * countStride]!);
+			}
+		}
+		values.fill(0, base, base + headSize);
+		values[base + headAnchor] = anchor;
+		if (anchor < 0) {
+			return;
+		}
+		for (let back = 0; back <= recentSeconds; back++) {
+			const second = anchor - back;
+			const at = base + countBase + (second & (slots - 1)) * countStride;
+			const requests = values[at] === second ? values[at + 1]! : 0;
+			const byteAt = base + byteBase + (second & (byteSlots - 1)) * byteStride;
+			const bytesIn = values[byteAt] === second ? values[byteAt + 1]! : 0;
+			const bytesOut = values[byteAt] === second ? values[byteAt + 2]! : 0;
+			if (back < recentSeconds) {
+				values[base + headRequests10]! += requests;
+				values[base + headIn10]! += bytesIn;
+				values[base + headOut10]! += bytesOut;
+			} else {
+				values[base + headRequestsOldest] = requests;
+				values[base + headInOldest] = bytesIn;
+				values[base + headOutOldest] = bytesOut;
+			}
+			if (back === 0) {
+				values[base + headRequestsNow] = requests;
+			} else if (back === 1) {
+				values[base + headRequestsBefore] = requests;
+			} else if (back === recentSeconds - 1) {
+				values[base + headRequestsNinth] = requests;
+				values[base + headInNinth] = bytesIn;
+				values[base + headOutNinth] = bytesOut;
+			}
+		}
 	}
 
 	/**
@@ -72,11 +157,38 @@ export class SecondCounters {
 		const {values, base} = this;
 		const nowSecond = Math.floor(nowMs / 1000);
 		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
+		const anchor = values[base + headAnchor]!;
+		if (recentOnly && anchor === nowSecond - 1) {
+			// A second on: the anchor's second is the partial one of the 1 s window, anchor - 9 of the 10 s ones.
+			const ninth = values[base + headRequestsNinth]!;
+			const inNinth = values[base + headInNinth]!;
+			const outNinth = values[base + headOutNinth]!;
+			sums.count1 += partial * values[base + headRequestsNow]!;
+			sums.count10 += values[base + headRequests10]! - ninth;
+			sums.count10 += partial * ninth;
+			sums.bytesIn10 += values[base + headIn10]! - inNinth;
+			sums.bytesIn10 += partial * inNinth;
+			sums.bytesOut10 += values[base + headOut10]! - outNinth;
+			sums.bytesOut10 += partial * outNinth;
+			return;
+		}
+		if (recentOnly && anchor === nowSecond) {
+			// The same sums as the walk below, in the same order: whole counts first, then the partial second.
+			sums.count1 += values[base + headRequestsNow]!;
+			sums.count1 += partial * values[base + headRequestsBefore]!;
+			sums.count10 += values[base + headRequests10]!;
+			sums.count10 += partial * values[base + headRequestsOldest]!;
+			sums.bytesIn10 += values[base + headIn10]!;
+			sums.bytesIn10 += partial * values[base + headInOldest]!;
+			sums.bytesOut10 += values[base + headOut10]!;
+			sums.bytesOut10 += partial * values[base + headOutOldest]!;
+			return;
+		}
 		const {history} = sums;
 		const reach = recentOnly ? recentSeconds : historySeconds;
 		for (let back = 0; back <= reach; back++) {
 			const second = nowSecond - back;
-			const at = base + (second & (slots - 1)) * countStride;
+			const at = base + countBase + (second & (slots - 1)) * countStride;
 			if (values[at] !== second) {
 				continue;
 			}
@@ -130,8 +242,9 @@ export class SecondCounters {
 				}
 			}
 		};
-		mergeRing(0, slots, countStride);
+		mergeRing(countBase, slots, countStride);
 		mergeRing(byteBase, byteSlots, byteStride);
+		this.rebuildHead();
 	}
 }
 
