@@ -7,7 +7,7 @@ import {endpointRowKey, sharedIdentity, statusClassIndex, type Cell} from './cel
 import {otherLabel} from './cell-table.js';
 import {summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
-import {WindowSums, type WindowRates} from './windows.js';
+import {addHeadWindows, WindowSums, type WindowRates} from './windows.js';
 
 const separator = '\u001F';
 
@@ -267,7 +267,9 @@ class BuiltRow implements Row {
 			const {sums, nowMs} = this.context;
 			sums.clear(false);
 			for (const cell of this.cells) {
-				cell.windows.addTo(sums, nowMs, true);
+				if (!addHeadWindows(cell.figures, cell.windowsAt, nowMs, sums)) {
+					cell.windows.addTo(sums, nowMs, true);
+				}
 			}
 			this.rates = sums.rates(this.context.watchedS);
 		}

@@ -157,31 +157,7 @@ export class SecondCounters {
 		const {values, base} = this;
 		const nowSecond = Math.floor(nowMs / 1000);
 		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
-		const anchor = values[base + headAnchor]!;
-		if (recentOnly && anchor === nowSecond - 1) {
-			// A second on: the anchor's second is the partial one of the 1 s window, anchor - 9 of the 10 s ones.
-			const ninth = values[base + headRequestsNinth]!;
-			const inNinth = values[base + headInNinth]!;
-			const outNinth = values[base + headOutNinth]!;
-			sums.count1 += partial * values[base + headRequestsNow]!;
-			sums.count10 += values[base + headRequests10]! - ninth;
-			sums.count10 += partial * ninth;
-			sums.bytesIn10 += values[base + headIn10]! - inNinth;
-			sums.bytesIn10 += partial * inNinth;
-			sums.bytesOut10 += values[base + headOut10]! - outNinth;
-			sums.bytesOut10 += partial * outNinth;
-			return;
-		}
-		if (recentOnly && anchor === nowSecond) {
-			// The same sums as the walk below, in the same order: whole counts first, then the partial second.
-			sums.count1 += values[base + headRequestsNow]!;
-			sums.count1 += partial * values[base + headRequestsBefore]!;
-			sums.count10 += values[base + headRequests10]!;
-			sums.count10 += partial * values[base + headRequestsOldest]!;
-			sums.bytesIn10 += values[base + headIn10]!;
-			sums.bytesIn10 += partial * values[base + headInOldest]!;
-			sums.bytesOut10 += values[base + headOut10]!;
-			sums.bytesOut10 += partial * values[base + headOutOldest]!;
+		if (recentOnly && addHeadWindows(values, base, nowMs, sums)) {
 			return;
 		}
 		const {history} = sums;
@@ -246,6 +222,46 @@ export class SecondCounters {
 		mergeRing(byteBase, byteSlots, byteStride);
 		this.rebuildHead();
 	}
+}
+
+/**
+ * Adds the 1 s and 10 s windows of the ring at values[base] at `nowMs` to
+ * `sums` from its head, when the head can give them (its newest second is
+ * now or the second before); false, and nothing added, when not: addTo
+ * walks the slots then. The same sums as that walk, in the same order:
+ * whole counts first, then the partial second. A tick calls this with a
+ * cell's array, not through the ring object, a cache miss away.
+ */
+export function addHeadWindows(values: Float64Array, base: number, nowMs: number, sums: WindowSums): boolean {
+	const nowSecond = Math.floor(nowMs / 1000);
+	const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
+	const anchor = values[base + headAnchor]!;
+	if (anchor === nowSecond) {
+		sums.count1 += values[base + headRequestsNow]!;
+		sums.count1 += partial * values[base + headRequestsBefore]!;
+		sums.count10 += values[base + headRequests10]!;
+		sums.count10 += partial * values[base + headRequestsOldest]!;
+		sums.bytesIn10 += values[base + headIn10]!;
+		sums.bytesIn10 += partial * values[base + headInOldest]!;
+		sums.bytesOut10 += values[base + headOut10]!;
+		sums.bytesOut10 += partial * values[base + headOutOldest]!;
+		return true;
+	}
+	if (anchor === nowSecond - 1) {
+		// A second on: the anchor's second is the partial one of the 1 s window, anchor - 9 of the 10 s ones.
+		const ninth = values[base + headRequestsNinth]!;
+		const inNinth = values[base + headInNinth]!;
+		const outNinth = values[base + headOutNinth]!;
+		sums.count1 += partial * values[base + headRequestsNow]!;
+		sums.count10 += values[base + headRequests10]! - ninth;
+		sums.count10 += partial * ninth;
+		sums.bytesIn10 += values[base + headIn10]! - inNinth;
+		sums.bytesIn10 += partial * inNinth;
+		sums.bytesOut10 += values[base + headOut10]! - outNinth;
+		sums.bytesOut10 += partial * outNinth;
+		return true;
+	}
+	return false;
 }
 
 /** The 1 s and 10 s windows (what `addTo(..., recentOnly)` fills). */
