@@ -460,14 +460,7 @@ export function summarizeSketch(sketch: LatencySketch): LatencySummary {
 	const {store} = sketch;
 	if (sketch.tracked === 3 && store.count > 0) {
 		settleAll(sketch);
-		const {state, base} = sketch;
-		return {
-			p50: keptValue(state, base, 2),
-			p90: keptValue(state, base, 1),
-			p99: keptValue(state, base, 0),
-			max: state[base + max]!,
-			mean: state[base + sum]! / state[base + count]!,
-		};
+		return keptSummary(sketch.state, sketch.base)!; // placed now, with values out of the zero bucket
 	}
 	if (store.count === 0) {
 		// Every value is in the zero bucket (and the store's range is empty: its minKey is Infinity).
