@@ -5,10 +5,9 @@
 // 30 µs loopback request and a 30 s upload are both kept to 1 %. Values are
 // recorded in milliseconds as floats; no unit conversion can lose sub-ms detail.
 //
-// A sketch that stands for a row keeps where its p50, p90 and p99 sit as values
-// arrive, and a read moves them the few buckets they went since the last one;
-// any other is read from its own buckets in a single pass (p50, p90 and p99
-// together). Sketches of many cells are combined by adding their buckets into
+// A sketch that stands for a row keeps where its p50, p90 and p99 sit, moving
+// them as values arrive; any other is read from its own buckets in a single
+// pass (p50, p90 and p99 together). Sketches of many cells are combined by adding their buckets into
 // one scratch array: DDSketch's merge, without allocating a sketch per group
 // per tick.
 
@@ -54,10 +53,10 @@ const trackedRanks = [0.99, 0.9, 0.5];
 /**
  * A DDSketch (the library's logarithmic mapping, bucket counts in a
  * CompactStore) that can keep where some of its quantiles sit as values
- * arrive, while its buckets are in cache: a new value only adds to a
- * position's counts, and a read moves the position the few buckets the
- * quantile went since the last read. A tick reading thousands of rows then
- * reads a few numbers of each instead of walking their buckets.
+ * arrive, while its buckets are in cache: a new value adds to a position's
+ * counts, and the position moves when its quantile has left its bucket
+ * (once placed by a first read). A tick reading thousands of rows then reads
+ * a few numbers of each instead of walking their buckets.
  */
 export class LatencySketch {
 	readonly store = new CompactStore();
@@ -179,7 +178,7 @@ export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency)
 /**
  * Moves the position at state[at] to the bucket that holds rank q * (n - 1)
  * again: the first bucket whose cumulative count (the zero bucket first)
- * exceeds it. Between two reads a quantile moves by a few non-empty buckets
+ * exceeds it. One value moves a quantile by one non-empty bucket
  * at most, so this seldom loops.
  */
 function settle(sketch: LatencySketch, at: number, q: number): void {

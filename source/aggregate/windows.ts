@@ -17,8 +17,9 @@ export const historySeconds = 60;
 //
 // The head: a tick reads every row's 1 s and 10 s windows, which from the
 // slots is eleven seconds of each ring, eight cache lines or so. While the
-// newest second a ring counted is the tick's own (any row busy right now),
-// the head's sums give the same figures from one or two lines. The slots stay
+// newest second a ring counted is the tick's own or the one before (any row
+// busy in the last second or two), the head's sums give the same figures
+// from one or two lines. The slots stay
 // the truth: the head is rebuilt from them when a new second starts or after
 // a merge, and kept up as exchanges arrive.
 const headAnchor = 0; // the second the head's sums end at; -1: none
