@@ -8,7 +8,7 @@
 import {DDSketch} from '@datadog/sketches-js';
 import test, {type ExecutionContext} from 'ava';
 import {createAggregator, latencyRelativeError, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
-import {LATENCY_RELATIVE_ERROR, createLatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
+import {LATENCY_RELATIVE_ERROR, LatencySketch, keyLatency, latencyP99, recordKeyedLatency, summarizeLatency} from '../source/aggregate/latency.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 import {seeded} from './helpers/seeded.js';
@@ -289,9 +289,9 @@ test('one sketch read in place, or for the p99 it keeps, gives the quantiles of 
 	];
 	for (const [index, shape] of shapes.entries()) {
 		for (const size of [1, 2, 7, 100, 5000]) {
-			const single = createLatencySketch();
-			const tracked = createLatencySketch('p99');
-			const all = createLatencySketch('quantiles');
+			const single = new LatencySketch();
+			const tracked = new LatencySketch('p99');
+			const all = new LatencySketch('quantiles');
 			const latency = {ms: 0, key: 0};
 			for (let i = 0; i < size; i++) {
 				keyLatency(shape(), latency);
@@ -300,7 +300,7 @@ test('one sketch read in place, or for the p99 it keeps, gives the quantiles of 
 				recordKeyedLatency(all, latency);
 			}
 			// Two sketches are added up into a scratch array first, then walked.
-			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, createLatencySketch()]), `shape ${index}, ${size} values`);
+			t.deepEqual(summarizeLatency([single]), summarizeLatency([single, new LatencySketch()]), `shape ${index}, ${size} values`);
 			t.is(latencyP99(tracked), summarizeLatency([single]).p99, `p99 alone, shape ${index}, ${size} values`);
 			t.deepEqual(summarizeLatency([all]), summarizeLatency([single]), `every quantile kept, shape ${index}, ${size} values`);
 		}
@@ -315,7 +315,7 @@ test('the bucket walk and the merge give exactly the quantiles of the library\'s
 		const size = 1 + Math.floor(random() ** 2 * 300);
 		const zeroShare = random() < 0.3 ? random() : 0;
 		const spread = random() * 8;
-		const halves = [createLatencySketch('p99'), createLatencySketch('quantiles')];
+		const halves = [new LatencySketch('p99'), new LatencySketch('quantiles')];
 		const library = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 		const latency = {ms: 0, key: 0};
 		for (let i = 0; i < size; i++) {
@@ -324,7 +324,7 @@ test('the bucket walk and the merge give exactly the quantiles of the library\'s
 			recordKeyedLatency(halves[i % 2]!, latency);
 			library.accept(ms);
 		}
-		const whole = createLatencySketch();
+		const whole = new LatencySketch();
 		whole.merge(halves[0]!);
 		whole.merge(halves[1]!);
 		const expected = (q: number): number => Math.min(library.max, Math.max(library.min, library.getValueAtQuantile(q)!));
@@ -350,7 +350,7 @@ test('a sketch that keeps its quantiles as values arrive reads those of walking 
 	const latency = {ms: 0, key: 0};
 	// 101 values in distinct buckets: rank 0.99 * 100 is 99 exactly, and the 99 values below the
 	// 100th do not exceed it, so p99 is the 100th value, not the 99th.
-	const steps = createLatencySketch('p99');
+	const steps = new LatencySketch('p99');
 	for (let i = 0; i < 101; i++) {
 		keyLatency(1.05 ** i, latency);
 		recordKeyedLatency(steps, latency);
@@ -358,9 +358,9 @@ test('a sketch that keeps its quantiles as values arrive reads those of walking 
 	}
 	t.true(Math.abs(latencyP99(steps) / 1.05 ** 99 - 1) <= LATENCY_RELATIVE_ERROR, 'p99 of 101 distinct values is the 100th');
 	for (const [index, shape] of shapes.entries()) {
-		const tracked = createLatencySketch('p99');
-		const all = createLatencySketch('quantiles');
-		const walked = createLatencySketch();
+		const tracked = new LatencySketch('p99');
+		const all = new LatencySketch('quantiles');
+		const walked = new LatencySketch();
 		for (let i = 0; i < 3000; i++) {
 			keyLatency(shape(), latency);
 			recordKeyedLatency(tracked, latency);
@@ -368,7 +368,7 @@ test('a sketch that keeps its quantiles as values arrive reads those of walking 
 			recordKeyedLatency(walked, latency);
 			if (i % 500 === 250) {
 				// A merge puts the position out of date: the next read walks again.
-				const other = createLatencySketch();
+				const other = new LatencySketch();
 				for (let j = 0; j < 40; j++) {
 					keyLatency(shape() * 3, latency);
 					recordKeyedLatency(other, latency);

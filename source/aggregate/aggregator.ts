@@ -13,7 +13,7 @@ import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type 
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
-import {createLatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
+import {LatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, materializeRow, topPaths, type RowContext} from './rows.js';
 import {recentSlowMs} from './samples.js';
@@ -47,7 +47,7 @@ class RoleTotals {
 	count = 0;
 	errors = 0;
 	readonly windows = new SecondCounters();
-	readonly latency = createLatencySketch();
+	readonly latency = new LatencySketch();
 }
 
 const connectionCacheSize = 65_536;

@@ -7,9 +7,9 @@
 //
 // A sketch that stands for a row keeps where its p50, p90 and p99 sit, moving
 // them as values arrive; any other is read from its own buckets in a single
-// pass (p50, p90 and p99 together). Sketches of many cells are combined by adding their buckets into
-// one scratch array: DDSketch's merge, without allocating a sketch per group
-// per tick.
+// pass (p50, p90 and p99 together). Sketches of many cells are combined by
+// adding their buckets into one scratch array: DDSketch's merge, without
+// allocating a sketch per group per tick.
 
 import {DDSketch} from '@datadog/sketches-js';
 import {CompactStore} from './compact-store.js';
@@ -120,10 +120,6 @@ const trackedCount = (tracked: TrackedQuantiles): number => tracked === 'none' ?
 /** How many numbers of a state array a sketch keeping `tracked` takes. */
 export const stateLength = (tracked: TrackedQuantiles): number => firstPosition + trackedCount(tracked) * positionStride;
 
-export function createLatencySketch(tracked: TrackedQuantiles = 'none'): LatencySketch {
-	return new LatencySketch(tracked);
-}
-
 /**
  * A duration, clamped at 0 (negative ones come from clock skew between CPUs),
  * with its bucket key (NaN: the zero bucket). One
@@ -142,30 +138,12 @@ export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency)
 	const {ms, key} = latency;
 	const {state, base, tracked} = sketch;
 	const keeps = tracked > 0 && state[base + placed] === state[base + count];
-	if (keeps) {
-		const bucket = Number.isNaN(key) ? -Infinity : key;
-		for (let at = base + firstPosition, end = at + tracked * positionStride; at < end; at += positionStride) {
-			const held = state[at + positionKey]!;
-			if (bucket < held) {
-				state[at + positionBelow]!++;
-			} else if (bucket === held) {
-				state[at + positionAt]!++;
-			}
-		}
-		state[base + placed]!++;
-	}
 	if (Number.isNaN(key)) {
 		state[base + zeros]!++;
 	} else {
 		sketch.store.add(key);
 	}
 	state[base + count]!++;
-	if (keeps) {
-		// Settled now, while the buckets are in cache: a tick reads thousands of rows, each a cache miss or two away.
-		for (let i = 0; i < tracked; i++) {
-			settle(sketch, base + firstPosition + i * positionStride, trackedRanks[i]!);
-		}
-	}
 	state[base + sum]! += ms;
 	if (ms < state[base + min]!) {
 		state[base + min] = ms;
@@ -173,13 +151,29 @@ export function recordKeyedLatency(sketch: LatencySketch, latency: KeyedLatency)
 	if (ms > state[base + max]!) {
 		state[base + max] = ms;
 	}
+	if (keeps) {
+		// Each position counts the value, then settles, now that the buckets are in cache:
+		// a tick reads thousands of rows, each a cache miss or two away.
+		state[base + placed]!++;
+		const bucket = Number.isNaN(key) ? -Infinity : key;
+		for (let i = 0; i < tracked; i++) {
+			const at = base + firstPosition + i * positionStride;
+			const held = state[at + positionKey]!;
+			if (bucket < held) {
+				state[at + positionBelow]!++;
+			} else if (bucket === held) {
+				state[at + positionAt]!++;
+			}
+			settle(sketch, at, trackedRanks[i]!);
+		}
+	}
 }
 
 /**
  * Moves the position at state[at] to the bucket that holds rank q * (n - 1)
  * again: the first bucket whose cumulative count (the zero bucket first)
- * exceeds it. One value moves a quantile by one non-empty bucket
- * at most, so this seldom loops.
+ * exceeds it. One value moves a quantile by one non-empty bucket at most,
+ * so this seldom loops.
  */
 function settle(sketch: LatencySketch, at: number, q: number): void {
 	const {state, base} = sketch;
@@ -222,8 +216,9 @@ function settle(sketch: LatencySketch, at: number, q: number): void {
 
 /**
  * Brings a sketch's kept positions to where its quantiles are now, if they
- * are out of date (never placed, or merged into). They start from the top (as if every value were below it), each lower
- * quantile from where the one above it settled: one walk down, as findKeys.
+ * are out of date (never placed, or merged into). They start from the top
+ * (as if every value were below it), each lower quantile from where the one
+ * above it settled: one walk down, as findKeys.
  */
 function settleAll(sketch: LatencySketch): void {
 	const {state, base, store, tracked} = sketch;
@@ -388,7 +383,7 @@ function findKeys(bins: Uint32Array, first: number, length: number, minKey: numb
 }
 
 // Bucket values (a power each) for the keys a latency in ms can have, worked out once each
-// (every sketch has the one mapping, see createLatencySketch).
+// (every sketch has the module's one `mapping`).
 const valueTableBase = -2048;
 const valueTable = new Float64Array(4096).fill(Number.NaN);
 

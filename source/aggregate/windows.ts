@@ -19,9 +19,9 @@ export const historySeconds = 60;
 // slots is eleven seconds of each ring, eight cache lines or so. While the
 // newest second a ring counted is the tick's own or the one before (any row
 // busy in the last second or two), the head's sums give the same figures
-// from one or two lines. The slots stay
-// the truth: the head is rebuilt from them when a new second starts or after
-// a merge, and kept up as exchanges arrive.
+// from one or two lines. The slots stay the truth: the head is rebuilt from
+// them when a new second starts or after a merge, and kept up as exchanges
+// arrive.
 const headAnchor = 0; // the second the head's sums end at; -1: none
 const headRequests10 = 1; // requests in seconds anchor - 9 to anchor
 const headIn10 = 2;
@@ -88,23 +88,31 @@ export class SecondCounters {
 		const back = values[base + headAnchor]! - second;
 		if (back < 0) {
 			this.rebuildHead(second); // a new second: once a second a busy ring, seconds apart an idle one
-		} else if (back < recentSeconds) {
-			values[base + headRequests10]!++;
-			values[base + headIn10]! += inBytes;
-			values[base + headOut10]! += outBytes;
+		} else {
+			this.countInHead(back, 1, inBytes, outBytes);
+		}
+	}
+
+	/** Counts requests and bytes of the second `back` seconds before the head's anchor in the head's sums it falls in. */
+	private countInHead(back: number, requests: number, bytesIn: number, bytesOut: number): void {
+		const {values, base} = this;
+		if (back < recentSeconds) {
+			values[base + headRequests10]! += requests;
+			values[base + headIn10]! += bytesIn;
+			values[base + headOut10]! += bytesOut;
 			if (back === 0) {
-				values[base + headRequestsNow]!++;
+				values[base + headRequestsNow]! += requests;
 			} else if (back === 1) {
-				values[base + headRequestsBefore]!++;
+				values[base + headRequestsBefore]! += requests;
 			} else if (back === recentSeconds - 1) {
-				values[base + headRequestsNinth]!++;
-				values[base + headInNinth]! += inBytes;
-				values[base + headOutNinth]! += outBytes;
+				values[base + headRequestsNinth]! += requests;
+				values[base + headInNinth]! += bytesIn;
+				values[base + headOutNinth]! += bytesOut;
 			}
 		} else if (back === recentSeconds) {
-			values[base + headRequestsOldest]!++;
-			values[base + headInOldest]! += inBytes;
-			values[base + headOutOldest]! += outBytes;
+			values[base + headRequestsOldest]! += requests;
+			values[base + headInOldest]! += bytesIn;
+			values[base + headOutOldest]! += bytesOut;
 		}
 	}
 
@@ -124,28 +132,9 @@ export class SecondCounters {
 		for (let back = 0; back <= recentSeconds; back++) {
 			const second = anchor - back;
 			const at = base + countBase + (second & (slots - 1)) * countStride;
-			const requests = values[at] === second ? values[at + 1]! : 0;
 			const byteAt = base + byteBase + (second & (byteSlots - 1)) * byteStride;
-			const bytesIn = values[byteAt] === second ? values[byteAt + 1]! : 0;
-			const bytesOut = values[byteAt] === second ? values[byteAt + 2]! : 0;
-			if (back < recentSeconds) {
-				values[base + headRequests10]! += requests;
-				values[base + headIn10]! += bytesIn;
-				values[base + headOut10]! += bytesOut;
-			} else {
-				values[base + headRequestsOldest] = requests;
-				values[base + headInOldest] = bytesIn;
-				values[base + headOutOldest] = bytesOut;
-			}
-			if (back === 0) {
-				values[base + headRequestsNow] = requests;
-			} else if (back === 1) {
-				values[base + headRequestsBefore] = requests;
-			} else if (back === recentSeconds - 1) {
-				values[base + headRequestsNinth] = requests;
-				values[base + headInNinth] = bytesIn;
-				values[base + headOutNinth] = bytesOut;
-			}
+			const bytesHeld = values[byteAt] === second;
+			this.countInHead(back, values[at] === second ? values[at + 1]! : 0, bytesHeld ? values[byteAt + 1]! : 0, bytesHeld ? values[byteAt + 2]! : 0);
 		}
 	}
 
@@ -156,11 +145,11 @@ export class SecondCounters {
 	 */
 	addTo(sums: WindowSums, nowMs: number, recentOnly = false): void {
 		const {values, base} = this;
-		const nowSecond = Math.floor(nowMs / 1000);
-		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
 		if (recentOnly && addHeadWindows(values, base, nowMs, sums)) {
 			return;
 		}
+		const nowSecond = Math.floor(nowMs / 1000);
+		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
 		const {history} = sums;
 		const reach = recentOnly ? recentSeconds : historySeconds;
 		for (let back = 0; back <= reach; back++) {
