@@ -119,7 +119,9 @@ const identityOf = (connection: Connection, exchange: Exchange, route: string, p
 });
 
 /** A row in the making: the cells whose figures add up to it, and the cells that say who it is. */
-type Unit = {readonly figures: Cell[]; readonly members: Cell[]};
+/** A row of a view: its key, the cells whose figures add up to it, and the cells that say who it is. */
+type Unit = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
+type GroupedUnit = {readonly key: string; readonly figures: Cell[]; readonly members: Cell[]};
 
 /** Identity fields every cell of an endpoint row shares, so a filter on them can pick whole rows. */
 const rowFields = new Set(['method', 'route', 'host', 'role']);
@@ -351,21 +353,21 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * table's row sums when the filter (if any) only asks about what a whole
 	 * row shares; every other view groups and merges cells.
 	 */
-	function units(view: ViewOptions): Iterable<readonly [string, Unit]> {
+	function units(view: ViewOptions): Unit[] {
 		const filter = activeFilter(view);
 		const compiled = filter === null ? undefined : compiledFilter(filter);
 		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
 		if (usePeers) {
 			unmirrorAll();
 		}
-		const grouped = new Map<string, Unit>();
+		const grouped = new Map<string, GroupedUnit>();
 		const keep = (cell: Cell): boolean => (view.role === 'both' || cell.identity.role === view.role) && matchesCell(cell, filter);
 		// A row's figures come from `figure`, its identity from `members` (a row sum's cells, or the cell itself).
 		const add = (figure: Cell, members: readonly Cell[]): void => {
 			const key = groupKeyOf(members[0] ?? figure, view.groupBy);
 			const unit = grouped.get(key);
 			if (unit === undefined) {
-				grouped.set(key, {figures: [figure], members: [...members]});
+				grouped.set(key, {key, figures: [figure], members: [...members]});
 			} else {
 				unit.figures.push(figure);
 				unit.members.push(...members);
@@ -395,7 +397,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				}
 			}
 			addOtherCells();
-			return grouped;
+			return [...grouped.values()];
 		}
 		if (view.groupBy === 'endpoint' && !usePeers) {
 			// An endpoint row is its row sum's members. A filter (if any) on what a whole row
@@ -405,12 +407,12 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			// merging their sketches bucket by bucket. Row sums have distinct keys, and
 			// "(other)" is none of them: a list will do.
 			const wholeRows = filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false);
-			const list: Array<readonly [string, Unit]> = [];
+			const list: Unit[] = [];
 			for (const sum of endpoints.rowSums()) {
 				const {members} = sum;
 				if (wholeRows) {
 					if (keep(sum)) {
-						list.push([sum.rowKey, {figures: [sum], members}]);
+						list.push(sum.wholeRow());
 					}
 					continue;
 				}
@@ -421,13 +423,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					}
 				}
 				if (kept !== null) {
-					list.push([sum.rowKey, sum.exactSum && kept.length === members.length
-						? {figures: [sum], members}
-						: {figures: kept, members: kept}]);
+					list.push(sum.exactSum && kept.length === members.length ? sum.wholeRow() : {key: sum.rowKey, figures: kept, members: kept});
 				}
 			}
 			addOtherCells();
-			list.push(...grouped);
+			list.push(...grouped.values());
 			return list;
 		}
 		const sources = usePeers
@@ -438,7 +438,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				addCell(cell);
 			}
 		}
-		return grouped;
+		return [...grouped.values()];
 	}
 
 	function captureHealth(): CaptureHealth {
@@ -470,8 +470,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const filter = activeFilter(view);
 		const contributing: Cell[] = [];
 		let rows: Row[] = [];
-		for (const [key, unit] of units(view)) {
-			const row = buildRow(key, unit.figures, unit.members, context);
+		for (const unit of units(view)) {
+			const row = buildRow(unit.key, unit.figures, unit.members, context);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
 				if (filter !== null) {
@@ -529,7 +529,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
-		const unit = [...units(view)].find(([unitKey]) => unitKey === key)?.[1];
+		const unit = units(view).find(candidate => candidate.key === key);
 		if (unit === undefined) {
 			return null;
 		}

@@ -95,6 +95,9 @@ export function sharedIdentity(cells: readonly Cell[]): SharedIdentity {
 	return {pid, comm, role, host, container};
 }
 
+/** A row made of one row sum: see Cell.wholeRow. */
+export type WholeRow = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
+
 export class Cell {
 	count = 0;
 	errors = 0;
@@ -153,6 +156,7 @@ export class Cell {
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
+	private wholeRowCache: WholeRow | null = null;
 
 	readonly isOther: boolean;
 
@@ -278,6 +282,14 @@ export class Cell {
 	 */
 	membersShare(): SharedIdentity {
 		return this.membersShareCache ??= sharedIdentity(this.members);
+	}
+
+	/**
+	 * A row sum as the row it stands for: its key, its own figures, its
+	 * members. Kept, not made per tick: an endpoint tick asks it of every row.
+	 */
+	wholeRow(): WholeRow {
+		return this.wholeRowCache ??= {key: this.rowKey, figures: [this], members: this.members};
 	}
 
 	/** A member joined or left this row sum. */
