@@ -5,7 +5,7 @@
 import type {Role} from '../http/exchange.js';
 import {endpointRowKey, sharedIdentity, statusClassIndex, type Cell} from './cell.js';
 import {otherLabel} from './cell-table.js';
-import {summarizeLatency} from './latency.js';
+import {keptP99, keptSummary, summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
 import {addHeadWindows, WindowSums, type WindowRates} from './windows.js';
 
@@ -141,13 +141,31 @@ class BuiltRow implements Row {
 	private ttfb: LatencySummary | null = null;
 	private paths: readonly string[] | null = null;
 
+	/**
+	 * A row of one cell (a row sum, most often): that cell's figures array and
+	 * where its parts start, read here, as the tick builds rows in table
+	 * order. A later read in sorted order (the sort's, then every figure's)
+	 * goes from the row to the array, not row, cell list, cell, array: each
+	 * hop is a cache miss that waits for the one before it.
+	 */
+	private readonly soleFigures: Float64Array | null;
+	private readonly soleKeepsQuantiles: boolean;
+	private readonly soleTtfbAt: number;
+	private readonly soleWindowsAt: number;
+
 	constructor(
 		readonly key: string,
 		/** The cells whose figures add up to the row. */
 		readonly cells: readonly Cell[],
 		private readonly members: readonly Cell[],
 		private readonly context: RowContext,
-	) {}
+	) {
+		const sole = cells.length === 1 ? cells[0]! : null;
+		this.soleFigures = sole === null ? null : sole.figures;
+		this.soleKeepsQuantiles = sole !== null && sole.keepsQuantiles;
+		this.soleTtfbAt = sole === null ? 0 : sole.ttfbAt;
+		this.soleWindowsAt = sole === null ? 0 : sole.windowsAt;
+	}
 
 	get groupBy(): GroupBy {
 		return this.context.groupBy;
@@ -265,10 +283,13 @@ class BuiltRow implements Row {
 	private windowRates(): WindowRates {
 		if (this.rates === null) {
 			const {sums, nowMs} = this.context;
+			const {soleFigures} = this;
 			sums.clear(false);
-			for (const cell of this.cells) {
-				if (!addHeadWindows(cell.figures, cell.windowsAt, nowMs, sums)) {
-					cell.windows.addTo(sums, nowMs, true);
+			if (soleFigures === null || !addHeadWindows(soleFigures, this.soleWindowsAt, nowMs, sums)) {
+				for (const cell of this.cells) {
+					if (!addHeadWindows(cell.figures, cell.windowsAt, nowMs, sums)) {
+						cell.windows.addTo(sums, nowMs, true);
+					}
 				}
 			}
 			this.rates = sums.rates(this.context.watchedS);
@@ -324,19 +345,31 @@ class BuiltRow implements Row {
 	}
 
 	get latencyMs(): LatencySummary {
-		const {cells} = this;
-		return this.latency ??= cells.length === 1 ? cells[0]!.latencySummary() : summarizeLatency(cells.map(cell => cell.latency));
+		if (this.latency === null) {
+			const {cells, soleFigures} = this;
+			this.latency = (soleFigures !== null && this.soleKeepsQuantiles ? keptSummary(soleFigures, 0) : null)
+				?? (cells.length === 1 ? cells[0]!.latencySummary() : summarizeLatency(cells.map(cell => cell.latency)));
+		}
+		return this.latency;
 	}
 
 	/** p99 total time: all a sort or filter by p99 reads of most rows (a row of one sketch reads the p99 it keeps). */
 	latencyP99(): number {
-		const {cells} = this;
-		return this.latency === null && cells.length === 1 ? cells[0]!.latencyP99() : this.latencyMs.p99;
+		const {soleFigures} = this;
+		if (this.latency === null && soleFigures !== null) {
+			const kept = keptP99(soleFigures, 0);
+			return Number.isNaN(kept) ? this.cells[0]!.latencyP99() : kept;
+		}
+		return this.latencyMs.p99;
 	}
 
 	get ttfbMs(): LatencySummary {
-		const {cells} = this;
-		return this.ttfb ??= cells.length === 1 ? cells[0]!.ttfbSummary() : summarizeLatency(cells.map(cell => cell.ttfb));
+		if (this.ttfb === null) {
+			const {cells, soleFigures} = this;
+			this.ttfb = (soleFigures !== null && this.soleKeepsQuantiles ? keptSummary(soleFigures, this.soleTtfbAt) : null)
+				?? (cells.length === 1 ? cells[0]!.ttfbSummary() : summarizeLatency(cells.map(cell => cell.ttfb)));
+		}
+		return this.ttfb;
 	}
 
 	get rateHistory(): readonly number[] {
