@@ -233,12 +233,15 @@ bpfTest('nginx under ab: exactly as many exchanges as requests, at both ends', a
 // was taken for the body of the one before (a parse error and a lost exchange per connection).
 bpfTest('busy keep-alive connections opened before tracing, nginx with sendfile: every response whole, no parse error', async t => {
 	const {port} = await startNginx(t, 'sendfile on; keepalive_requests 1000000;'); // every response keep-alive: one size
-	const wrk = startChild('wrk', ['-t1', '-c8', '-d4s', `http://127.0.0.1:${port}/index.html`]);
+	// wrk runs long enough to outlast a slow start of tracing on a loaded machine; the test
+	// stops once tracing has seen a thousand exchanges, or after 10 s of trying.
+	const wrk = startChild('wrk', ['-t1', '-c8', '-d30s', `http://127.0.0.1:${port}/index.html`]);
 	t.teardown(() => wrk.kill());
 	await sleep(1000);
 	const {exchanges, source} = await capture(t, {ports: [port]});
-	await sleep(1000);
+	await eventually(() => exchanges.filter(e => e.role === 'server').length > 1000, 10_000);
 	await source.stop();
+	wrk.kill();
 	const server = exchanges.filter(e => e.role === 'server');
 	t.true(server.length > 1000, `${server.length} server exchanges`);
 	const headBytes = server[0]!.responseBytes - 'hello from nginx\n'.length;
