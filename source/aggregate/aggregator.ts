@@ -10,7 +10,7 @@
 // past that, new identities land in "(other)".
 
 import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
-import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures} from './cell.js';
+import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures, type RowCells} from './cell.js';
 import {CellTable} from './cell-table.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
 import {LatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
@@ -118,9 +118,9 @@ const identityOf = (connection: Connection, exchange: Exchange, route: string, p
 	peer,
 });
 
-/** A row in the making: the cells whose figures add up to it, and the cells that say who it is. */
-/** A row of a view: its key, the cells whose figures add up to it, and the cells that say who it is. */
-type Unit = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
+/** A row of a view before it is built: its key and its cells (see RowCells). */
+type Unit = RowCells;
+/** A row that cells are still being grouped into. */
 type GroupedUnit = {readonly key: string; readonly figures: Cell[]; readonly members: Cell[]};
 
 /** Identity fields every cell of an endpoint row shares, so a filter on them can pick whole rows. */

@@ -95,8 +95,8 @@ export function sharedIdentity(cells: readonly Cell[]): SharedIdentity {
 	return {pid, comm, role, host, container};
 }
 
-/** A row made of one row sum: see Cell.wholeRow. */
-export type WholeRow = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
+/** A row's key, the cells whose figures add up to it, and the cells that say who it is. */
+export type RowCells = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
 
 export class Cell {
 	count = 0;
@@ -156,7 +156,7 @@ export class Cell {
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
-	private wholeRowCache: WholeRow | null = null;
+	private wholeRowCache: RowCells | null = null;
 
 	readonly isOther: boolean;
 
@@ -288,7 +288,7 @@ export class Cell {
 	 * A row sum as the row it stands for: its key, its own figures, its
 	 * members. Kept, not made per tick: an endpoint tick asks it of every row.
 	 */
-	wholeRow(): WholeRow {
+	wholeRow(): RowCells {
 		return this.wholeRowCache ??= {key: this.rowKey, figures: [this], members: this.members};
 	}
 
