@@ -285,7 +285,11 @@ class BuiltRow implements Row {
 			const {sums, nowMs} = this.context;
 			const {soleFigures} = this;
 			sums.clear(false);
-			if (soleFigures === null || !addHeadWindows(soleFigures, this.soleWindowsAt, nowMs, sums)) {
+			if (soleFigures !== null) {
+				if (!addHeadWindows(soleFigures, this.soleWindowsAt, nowMs, sums)) {
+					this.cells[0]!.windows.addTo(sums, nowMs, true);
+				}
+			} else {
 				for (const cell of this.cells) {
 					if (!addHeadWindows(cell.figures, cell.windowsAt, nowMs, sums)) {
 						cell.windows.addTo(sums, nowMs, true);
