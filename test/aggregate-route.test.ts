@@ -252,3 +252,23 @@ test('a segment found again through the recently-seen shortcut gets the route no
 	}
 	t.is(folder.version, 0, 'nothing folded');
 });
+
+test('under a folded prefix, a segment lands in the wildcard its normalized form gives: its extension alone', (t) => {
+	const random = seeded(92);
+	const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)]!;
+	const folder = new RouteFolder(2);
+	for (const name of ['alpha', 'beta', 'gamma']) {
+		folder.routeOf(`/f/${name}`);
+	}
+	t.is(folder.routeOf('/f/delta'), '/f/*', 'folded');
+	const heads = ['file', '123', 'a1b2c3d4e5f6a7b8', 'x'.repeat(70), '2024-05-01', 'CfMkAGbE_aivhFydEpaRafPuGWbmHfG', '', '.hidden', 'v2'];
+	const tails = ['', '.js', '.CSS', '.png', ';jsessionid=1', '.js;v=2', '.', '.toolongext'];
+	for (let i = 0; i < 2000; i++) {
+		const segment = pick(heads) + pick(tails);
+		const normalized = normalizeRoute(`/f/${segment}`).slice('/f/'.length);
+		// wildcardKey, written out: `*` and a short extension (a dot not first, 1-5 letters or digits), lowercased.
+		const extension = /^.+(\.[A-Za-z\d]{1,5})$/.exec(normalized)?.[1];
+		const expected = normalized === '' ? '/f/' : `/f/*${extension?.toLowerCase() ?? ''}`;
+		t.is(folder.routeOf(`/f/${segment}${pick(['', '?q=1', '#top'])}`), expected, segment);
+	}
+});

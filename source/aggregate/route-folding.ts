@@ -7,7 +7,7 @@
 // count as one value each. The tree itself is bounded: past `maxNodes`, an
 // unseen segment ends its route in `/**`.
 
-import {extensionStart, maxRouteSegments, normalizeSegment, pathBounds} from './route.js';
+import {extensionStart, maxRouteSegments, maxSegmentLength, normalizeSegment, pathBounds} from './route.js';
 
 export const defaultSegmentLimit = 32;
 const defaultMaxNodes = 20_000;
@@ -131,9 +131,15 @@ export class RouteFolder {
 			if (++segments > maxRouteSegments) {
 				return restOf(node);
 			}
-			// A segment that is its own normal form (a name, not an id) and was seen
-			// here lately: normalizing it again would give the same text.
-			let next: SegmentNode | null | undefined = node.children === null ? undefined : recentChild(node, path, segmentStart, segmentEnd, hash);
+			// Under a folded prefix, the wildcard child its extension picks. Else, a segment
+			// that is its own normal form (a name, not an id) and was seen here lately:
+			// normalizing it again would give the same text.
+			let next: SegmentNode | null | undefined = node.children === null
+				? this.wildcardChild(node, foldedKey(path, segmentStart, segmentEnd))
+				: recentChild(node, path, segmentStart, segmentEnd, hash);
+			if (next === null) {
+				return restOf(node);
+			}
 			if (next === undefined) {
 				// All digits is the commonest id, and normalizes to :id (see normalizeSegment).
 				const segment = digits && segmentEnd > segmentStart ? ':id' : normalizeSegment(path, segmentStart, segmentEnd);
@@ -171,8 +177,12 @@ export class RouteFolder {
 			}
 			this.fold(node);
 		}
+		return this.wildcardChild(node, wildcardKey(segment));
+	}
+
+	/** The child of folded `node` for a segment whose wildcard key is `key`, created as needed; null when the tree is full. */
+	private wildcardChild(node: SegmentNode, key: string): SegmentNode | null {
 		const wildcard = node.wildcard!;
-		let key = wildcardKey(segment);
 		let child = wildcard.get(key);
 		if (child === undefined && key !== '*' && key !== '' && wildcard.size >= maxWildcardExtensions) {
 			key = '*';
@@ -200,6 +210,30 @@ export class RouteFolder {
 		node.recentNext = 0;
 		this.version++;
 	}
+}
+
+/**
+ * wildcardKey(normalizeSegment(path, start, end)), from the raw text: under a
+ * folded prefix only the extension survives, so the segment need not be
+ * classified (placeholders keep the raw extension; one has none: a segment too
+ * long to be a name, ":token"). A flood of unique paths lands here for most
+ * segments.
+ */
+function foldedKey(path: string, start: number, end: number): string {
+	for (let i = start; i < end; i++) {
+		if (path.charCodeAt(i) === 59) {
+			end = i; // matrix parameters, as normalizeSegment
+			break;
+		}
+	}
+	if (end === start) {
+		return '';
+	}
+	if (end - start > maxSegmentLength) {
+		return '*';
+	}
+	const dot = extensionStart(path, start, end);
+	return dot > 0 ? '*' + path.slice(dot, end).toLowerCase() : '*';
 }
 
 /** What a segment shows under a folded prefix: `*`, `*.css`; an empty segment (trailing slash) stays empty. */

@@ -14,7 +14,7 @@
 /** Deeper paths keep this many segments and end in "/**". */
 export const maxRouteSegments = 16;
 /** Longer segments are data, not names. */
-const maxSegmentLength = 64;
+export const maxSegmentLength = 64;
 
 const isDigit = (code: number): boolean => code >= 48 && code <= 57;
 const isLower = (code: number): boolean => code >= 97 && code <= 122;
