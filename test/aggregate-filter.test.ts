@@ -242,3 +242,23 @@ test('one filter kept across ticks: cells that arrive later are judged, and a pa
 	t.deepEqual(again.map(row => row.count), [3]);
 	t.deepEqual(again.map(row => row.count), fresh.map(row => row.count));
 });
+
+test('one filter kept across ticks and roles: a row that loses its matching cell to expiry drops out, each role sees its own rows', (t) => {
+	const live = createAggregator({idleExpiryMs: 10_000});
+	const at = (atMs: number, role: 'server' | 'client', status: number): Exchange => makeExchange({
+		role, connId: role === 'server' ? 1 : 2, method: 'GET', path: '/items/1', status, startMs: atMs, firstByteMs: atMs + 1, endMs: atMs + 2,
+	});
+	const errors = parsed('status>=500');
+	const rolesOf = (role: ViewOptions['role'], nowAt: number): string[] =>
+		live.snapshot({...view, role, filter: errors}, nowAt).rows.map(row => `${row.role} ${row.count}`);
+	live.add([at(t0, 'server', 503), at(t0, 'client', 502), at(t0 + 1000, 'server', 200), at(t0 + 1000, 'client', 200)]);
+	t.deepEqual(rolesOf('both', t0 + 5000), ['client 1', 'server 1']);
+	t.deepEqual(rolesOf('server', t0 + 5000), ['server 1']);
+	t.deepEqual(rolesOf('client', t0 + 5000), ['client 1']);
+	// The 200 cells stay busy; the 5xx cells go idle and expire.
+	live.add([at(t0 + 9000, 'server', 200), at(t0 + 9000, 'client', 200)]);
+	t.deepEqual(rolesOf('both', t0 + 12_000), []);
+	live.add([at(t0 + 12_500, 'server', 500)]);
+	t.deepEqual(rolesOf('both', t0 + 13_000), ['server 1']);
+	t.deepEqual(rolesOf('client', t0 + 13_000), []);
+});

@@ -407,6 +407,10 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			// merging their sketches bucket by bucket. Row sums have distinct keys, and
 			// "(other)" is none of them: a list will do.
 			const wholeRows = filter === null || (compiled?.identityFields.every(field => rowFields.has(field)) ?? false);
+			// What an identity filter says of a member holds until the row's members change
+			// (unless it reads the path sample): the row sum keeps the members it kept.
+			const keptStays = compiled !== undefined && !compiled.identityFields.includes('path');
+			const matches = (cell: Cell): boolean => matchesCell(cell, filter);
 			const list: Unit[] = [];
 			for (const sum of endpoints.rowSums()) {
 				const {members} = sum;
@@ -416,13 +420,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					}
 					continue;
 				}
-				let kept: Cell[] | null = null;
-				for (const cell of members) {
-					if (keep(cell)) {
-						(kept ??= []).push(cell);
-					}
+				if (view.role !== 'both' && sum.identity.role !== view.role) {
+					continue; // a row's cells share its role
 				}
-				if (kept !== null) {
+				const kept = keptStays ? sum.keptMembers(compiled, matches) : members.filter(matches);
+				if (kept.length > 0) {
 					list.push(sum.exactSum && kept.length === members.length ? sum.wholeRow() : {key: sum.rowKey, figures: kept, members: kept});
 				}
 			}

@@ -157,6 +157,8 @@ export class Cell {
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
 	private wholeRowCache: RowCells | null = null;
+	private keptMembersOf: object | null = null;
+	private keptMembersCache: Cell[] = [];
 
 	readonly isOther: boolean;
 
@@ -292,9 +294,24 @@ export class Cell {
 		return this.wholeRowCache ??= {key: this.rowKey, figures: [this], members: this.members};
 	}
 
+	/**
+	 * A row sum's: the members `keeps` (a test of a cell's identity, which never
+	 * changes) keeps, kept until the members change. An endpoint tick filtered
+	 * on what cells of one row differ in (status, process) would otherwise read
+	 * every member of every row, each a cache miss.
+	 */
+	keptMembers(keeps: object, test: (cell: Cell) => boolean): readonly Cell[] {
+		if (this.keptMembersOf !== keeps) {
+			this.keptMembersCache = this.members.filter(cell => test(cell));
+			this.keptMembersOf = keeps;
+		}
+		return this.keptMembersCache;
+	}
+
 	/** A member joined or left this row sum. */
 	membersChanged(): void {
 		this.membersShareCache = null;
+		this.keptMembersOf = null;
 	}
 
 	groupKey(groupBy: GroupBy, make: (cell: Cell) => string): string {
