@@ -295,7 +295,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					peerCell.record(exchange, figures);
 				}
 			}
-			const roleTotals = totals[role];
+			const roleTotals = server ? totals.server : totals.client; // not totals[role]: a keyed load by a string that varies goes megamorphic
 			roleTotals.count++;
 			if (figures.error) {
 				roleTotals.errors++;
