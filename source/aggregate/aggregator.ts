@@ -12,14 +12,15 @@
 import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures, type RowCells} from './cell.js';
 import {CellTable} from './cell-table.js';
+import {CompactStore} from './compact-store.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
-import {LatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeLatency} from './latency.js';
+import {LatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeDifference, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
-import {buildRow, groupKeyOf, materializeRow, topPaths, type RowContext} from './rows.js';
+import {buildRow, groupKeyOf, materializeRow, topPaths, type LatencyDifference, type RowContext} from './rows.js';
 import {recentSlowMs} from './samples.js';
 import {KeyOrder, sortRows} from './sort.js';
 import type {
-	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, GroupBy, Row, RowDetail, Snapshot, Totals, ViewOptions,
+	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, GroupBy, LatencySummary, Row, RowDetail, Snapshot, Totals, ViewOptions,
 } from './types.js';
 import {SecondCounters, secondOf, WindowSums} from './windows.js';
 
@@ -48,6 +49,21 @@ class RoleTotals {
 	errors = 0;
 	readonly windows = new SecondCounters();
 	readonly latency = new LatencySketch();
+	/** Time-to-first-byte buckets alone: all that working out a row as a difference reads (see summarizeDifference). */
+	readonly ttfbBuckets = new CompactStore();
+
+	record(figures: ExchangeFigures): void {
+		this.count++;
+		if (figures.error) {
+			this.errors++;
+		}
+		this.windows.add(figures.second, figures.bytesIn, figures.bytesOut);
+		recordKeyedLatency(this.latency, figures.latency);
+		const {key} = figures.ttfb;
+		if (!Number.isNaN(key)) {
+			this.ttfbBuckets.add(key);
+		}
+	}
 }
 
 const connectionCacheSize = 65_536;
@@ -120,6 +136,13 @@ const identityOf = (connection: Connection, exchange: Exchange, route: string, p
 
 /** A row of a view before it is built: its key and its cells (see RowCells). */
 type Unit = RowCells;
+/**
+ * A view's rows before they are built, and what their figures add up to,
+ * for the view's roles: every live cell of the endpoint table, or every row
+ * of it (row sums count what expired cells counted), or neither (a filter
+ * picks some, or the rows are the peer table's).
+ */
+type Units = {readonly list: Unit[]; readonly covers: 'cells' | 'rows' | null};
 /** A row that cells are still being grouped into. */
 type GroupedUnit = {readonly key: string; readonly figures: Cell[]; readonly members: Cell[]};
 
@@ -127,6 +150,22 @@ type GroupedUnit = {readonly key: string; readonly figures: Cell[]; readonly mem
 const rowFields = new Set(['method', 'route', 'host', 'role']);
 
 const activeFilter = (view: ViewOptions): Filter | null => view.filter !== null && view.filter.source.trim() !== '' ? view.filter : null;
+
+/** Whether a view reads the peer table: grouped by peer, or filtered on it. */
+function usesPeers(view: ViewOptions): boolean {
+	const filter = activeFilter(view);
+	const compiled = filter === null ? undefined : compiledFilter(filter);
+	return view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
+}
+
+const bothRoles: readonly Role[] = ['server', 'client'];
+const rolesOf = (view: ViewOptions): readonly Role[] => view.role === 'both' ? bothRoles : [view.role];
+
+/** The totals line's figures. */
+type KeptTotals = {readonly count: number; readonly errors: number; readonly ratePerSec: number; readonly latencyMs: LatencySummary};
+
+/** Below this many sketches, merging them is cheaper than working out the difference. */
+const differenceFrom = 64;
 
 const zeroCounters: CaptureCounters = {events: 0, dropped: 0, truncated: 0, parseErrors: 0, unpaired: 0};
 
@@ -295,13 +334,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 					peerCell.record(exchange, figures);
 				}
 			}
-			const roleTotals = server ? totals.server : totals.client; // not totals[role]: a keyed load by a string that varies goes megamorphic
-			roleTotals.count++;
-			if (figures.error) {
-				roleTotals.errors++;
-			}
-			roleTotals.windows.add(figures.second, figures.bytesIn, figures.bytesOut);
-			recordKeyedLatency(roleTotals.latency, figures.latency);
+			(server ? totals.server : totals.client).record(figures); // not totals[role]: a keyed load by a string that varies goes megamorphic
 			if (!startGiven && (startedAtMs === null || exchange.startMs < startedAtMs)) {
 				startedAtMs = exchange.startMs;
 			}
@@ -353,10 +386,10 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * table's row sums when the filter (if any) only asks about what a whole
 	 * row shares; every other view groups and merges cells.
 	 */
-	function units(view: ViewOptions): Unit[] {
+	function units(view: ViewOptions): Units {
 		const filter = activeFilter(view);
 		const compiled = filter === null ? undefined : compiledFilter(filter);
-		const usePeers = view.groupBy === 'peer' || (compiled?.identityFields.includes('peer') ?? false);
+		const usePeers = usesPeers(view);
 		if (usePeers) {
 			unmirrorAll();
 		}
@@ -397,7 +430,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				}
 			}
 			addOtherCells();
-			return [...grouped.values()];
+			return {list: [...grouped.values()], covers: 'cells'};
 		}
 		if (view.groupBy === 'endpoint' && !usePeers) {
 			// An endpoint row is its row sum's members. A filter (if any) on what a whole row
@@ -430,7 +463,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			addOtherCells();
 			list.push(...grouped.values());
-			return list;
+			return {list, covers: filter === null ? 'rows' : null};
 		}
 		const sources = usePeers
 			? [...peers.all(), ...[...endpoints.all()].filter(cell => cell.identity.role === 'client')]
@@ -440,7 +473,106 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				addCell(cell);
 			}
 		}
-		return [...grouped.values()];
+		return {list: [...grouped.values()], covers: !usePeers && filter === null ? 'cells' : null};
+	}
+
+	/**
+	 * The quantiles of `own`, endpoint-table cells (or rows) of the given
+	 * roles, as every exchange of those roles less what left the table less
+	 * `rest`, the other cells (rows) still in it.
+	 */
+	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: 'cells' | 'rows'): LatencyDifference {
+		const removed = covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
+		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => {
+			const of = role === 'server' ? totals.server : totals.client;
+			return measure === 'latency' ? of.latency.store : of.ttfbBuckets;
+		};
+		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary => summarizeDifference(
+			own.map(cell => cell[measure]),
+			roles.map(role => all(measure, role)),
+			[...roles.map(role => removed[role][measure].store), ...rest().map(cell => cell[measure].store)],
+		);
+		return {latency: of('latency'), ttfb: of('ttfb')};
+	}
+
+	/** A unit holding most of the figures of units that cover the table: its quantiles are cheaper as a difference. */
+	function largestUnit(list: readonly Unit[]): Unit | null {
+		let largest: Unit | null = null;
+		let figures = 0;
+		for (const unit of list) {
+			figures += unit.figures.length;
+			if (largest === null || unit.figures.length > largest.figures.length) {
+				largest = unit;
+			}
+		}
+		return largest !== null && largest.figures.length >= differenceFrom && largest.figures.length * 2 > figures ? largest : null;
+	}
+
+	/**
+	 * The totals under a filter: the sums of the rows it kept, or, when it kept
+	 * most of the endpoint table's rows (or cells), every exchange less what
+	 * left the table less the rows (cells) it dropped.
+	 */
+	function keptTotals(rows: readonly Row[], contributing: readonly Cell[], view: ViewOptions, context: RowContext): KeptTotals {
+		const rest = droppedOf(contributing, view);
+		if (rest === null) {
+			let count = 0;
+			let errors = 0;
+			let ratePerSec = 0;
+			for (const row of rows) {
+				count += row.count;
+				errors += row.errors;
+				ratePerSec += row.ratePerSec;
+			}
+			return {count, errors, ratePerSec, latencyMs: summarizeLatency(contributing.map(cell => cell.latency))};
+		}
+		const roles = rolesOf(view);
+		const removed = rest.covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
+		let count = 0;
+		let errors = 0;
+		const {sums, nowMs, watchedS} = context;
+		sums.clear(false);
+		for (const role of roles) {
+			const of = role === 'server' ? totals.server : totals.client;
+			count += of.count - removed[role].count;
+			errors += of.errors - removed[role].errors;
+			of.windows.addTo(sums, nowMs, true);
+		}
+		let ratePerSec = sums.rates(watchedS).rate10s;
+		sums.clear(false);
+		for (const cell of rest.cells) {
+			count -= cell.count;
+			errors -= cell.errors;
+			cell.windows.addTo(sums, nowMs, true);
+		}
+		ratePerSec = Math.max(0, ratePerSec - sums.rates(watchedS).rate10s);
+		const latencyMs = differenceOf(contributing, () => rest.cells, roles, rest.covers).latency();
+		return {count, errors, ratePerSec, latencyMs};
+	}
+
+	/**
+	 * The endpoint table's rows (or cells) of the view's roles that a filter
+	 * dropped, when it kept most of them (and each whole: row sums and
+	 * "(other)", or cells alone); else null.
+	 */
+	function droppedOf(contributing: readonly Cell[], view: ViewOptions): {readonly cells: Cell[]; readonly covers: 'cells' | 'rows'} | null {
+		if (contributing.length < differenceFrom || usesPeers(view)) {
+			return null;
+		}
+		const rows = contributing.every(cell => cell.isRowSum || cell.isOther);
+		if (!rows && !contributing.every(cell => !cell.isRowSum)) {
+			return null; // some rows whole, some split into cells
+		}
+		const roles = rolesOf(view);
+		const kept = new Set(contributing);
+		const universe = rows ? [...endpoints.rowSums(), ...endpoints.otherCells()] : endpoints.all();
+		const cells: Cell[] = [];
+		for (const cell of universe) {
+			if (!kept.has(cell) && roles.includes(cell.identity.role)) {
+				cells.push(cell);
+			}
+		}
+		return cells.length < contributing.length ? {cells, covers: rows ? 'rows' : 'cells'} : null;
 	}
 
 	function captureHealth(): CaptureHealth {
@@ -472,8 +604,14 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const filter = activeFilter(view);
 		const contributing: Cell[] = [];
 		let rows: Row[] = [];
-		for (const unit of units(view)) {
-			const row = buildRow(unit.key, unit.figures, unit.members, context);
+		const {list, covers} = units(view);
+		// One process serving every endpoint, one status code most exchanges get: a row of most of
+		// the table's cells, whose quantiles are the table's less the other rows'.
+		const largest = covers === 'cells' ? largestUnit(list) : null;
+		const restOf = (unit: Unit) => (): Cell[] => list.flatMap(other => other === unit ? [] : other.figures);
+		for (const unit of list) {
+			const difference = unit === largest ? differenceOf(unit.figures, restOf(unit), rolesOf(view), 'cells') : null;
+			const row = buildRow(unit.key, unit.figures, unit.members, context, difference);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
 				if (filter !== null) {
@@ -493,32 +631,29 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		for (let i = 0; i < Math.min(rows.length, materializedRows); i++) {
 			materializeRow(rows[i]!);
 		}
-		const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
-		let count = 0;
-		let errors = 0;
-		let ratePerSec = 0;
+		let kept: KeptTotals;
 		if (filter === null) {
 			// Since start, expired rows included: the figures of every exchange of the chosen roles.
+			const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
+			let count = 0;
+			let errors = 0;
 			context.sums.clear(false);
 			for (const role of roles) {
 				count += role.count;
 				errors += role.errors;
 				role.windows.addTo(context.sums, nowMs, true);
 			}
-			ratePerSec = context.sums.rates(context.watchedS).rate10s;
+			kept = {count, errors, ratePerSec: context.sums.rates(context.watchedS).rate10s, latencyMs: summarizeLatency(roles.map(role => role.latency))};
 		} else {
-			for (const row of rows) {
-				count += row.count;
-				errors += row.errors;
-				ratePerSec += row.ratePerSec;
-			}
+			kept = keptTotals(rows, contributing, view, context);
 		}
+		const {count, errors} = kept;
 		const summary: Totals = {
 			count,
-			ratePerSec,
+			ratePerSec: kept.ratePerSec,
 			errors,
 			errorRate: count > 0 ? errors / count : 0,
-			latencyMs: summarizeLatency(filter === null ? roles.map(role => role.latency) : contributing.map(cell => cell.latency)),
+			latencyMs: kept.latencyMs,
 			rows: rows.length,
 			capture: captureHealth(),
 		};
@@ -531,7 +666,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
-		const unit = units(view).find(candidate => candidate.key === key);
+		const unit = units(view).list.find(candidate => candidate.key === key);
 		if (unit === undefined) {
 			return null;
 		}

@@ -12,6 +12,7 @@
 
 import type {Role} from '../http/exchange.js';
 import {Cell, cellKey, type CellIdentity} from './cell.js';
+import {LatencySketch} from './latency.js';
 
 export const otherLabel = '(other)';
 
@@ -38,6 +39,23 @@ type RowEntry = {
 	readonly sum: Cell | null;
 };
 
+/** What the cells (or rows) that left a table had counted, for one role. Their rates had fallen to 0: they had been idle. */
+export class RemovedFigures {
+	count = 0;
+	errors = 0;
+	readonly latency = new LatencySketch();
+	readonly ttfb = new LatencySketch();
+
+	take(cell: Cell): void {
+		this.count += cell.count;
+		this.errors += cell.errors;
+		this.latency.merge(cell.latency);
+		this.ttfb.merge(cell.ttfb);
+	}
+}
+
+const removedFigures = (): Record<Role, RemovedFigures> => ({server: new RemovedFigures(), client: new RemovedFigures()});
+
 export class CellTable {
 	readonly cells = new Map<string, Cell>();
 	private readonly rows = new Map<string, RowEntry>();
@@ -46,6 +64,14 @@ export class CellTable {
 	/** No cell in the table was last seen before this (a lower bound; see expire). */
 	private oldestSeenMs = -Infinity;
 	private readonly others: {server: Cell | null; client: Cell | null} = {server: null, client: null};
+	/**
+	 * A table keeping row sums also keeps, per role, what the cells that left
+	 * it counted (and the rows, row sums, that left it): every exchange less
+	 * these is what the cells (rows) still here hold, which the figures of a
+	 * group holding most of them are worked out from (see summarizeDifference).
+	 */
+	removedCells = removedFigures();
+	removedRows = removedFigures();
 
 	constructor(
 		private readonly maxRows: number,
@@ -96,8 +122,14 @@ export class CellTable {
 		this.cells.delete(key);
 		this.generation++;
 		const entry = this.rows.get(cell.rowKey)!;
+		if (this.keepsRowSums) {
+			countRemoved(this.removedCells, cell);
+		}
 		if (--entry.cells === 0) {
 			this.rows.delete(cell.rowKey);
+			if (entry.sum !== null) {
+				countRemoved(this.removedRows, entry.sum);
+			}
 		} else if (entry.sum !== null) {
 			entry.sum.members.splice(entry.sum.members.indexOf(cell), 1);
 			entry.sum.membersChanged();
@@ -162,6 +194,10 @@ export class CellTable {
 		}
 		for (const role of ['server', 'client'] as const) {
 			if (this.others[role] !== null && this.others[role].lastSeenMs < cutoffMs) {
+				if (this.keepsRowSums) {
+					countRemoved(this.removedCells, this.others[role]);
+					countRemoved(this.removedRows, this.others[role]);
+				}
 				this.others[role] = null;
 			}
 		}
@@ -217,5 +253,11 @@ export class CellTable {
 		this.oldestSeenMs = -Infinity;
 		this.others.server = null;
 		this.others.client = null;
+		this.removedCells = removedFigures();
+		this.removedRows = removedFigures();
 	}
+}
+
+function countRemoved(removed: Record<Role, RemovedFigures>, cell: Cell): void {
+	removed[cell.identity.role].take(cell);
 }

@@ -161,6 +161,7 @@ export class Cell {
 	private keptMembersCache: Cell[] = [];
 
 	readonly isOther: boolean;
+	readonly isRowSum: boolean;
 
 	constructor(
 		readonly key: string,
@@ -170,6 +171,7 @@ export class Cell {
 		readonly rowKey = '', // the row the table counts it under, for the row cap
 	) {
 		this.isOther = kind === 'other';
+		this.isRowSum = kind === 'row';
 		const latencyKeeps = kind === 'cell' ? 'p99' : 'quantiles';
 		const ttfbKeeps = kind === 'cell' ? 'none' : 'quantiles';
 		// Both sketches' figures and the per-second ring in one array: what a tick reads of

@@ -446,6 +446,74 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 	return summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets);
 }
 
+/**
+ * summarizeLatency(own) from buckets that hold more, less buckets that
+ * hold the difference: the buckets are those of `plus` less those of
+ * `minus` (bucket stores of sketches); the exact figures (count, zero bucket, sum, min, max) are own's.
+ * A group holding most of a table (one process serving every endpoint, a
+ * filter that keeps most rows) then reads the buckets of a few sketches, not
+ * of thousands. The caller vouches that the difference is own's buckets;
+ * where the counts say otherwise, own's are merged after all.
+ */
+export function summarizeDifference(own: readonly LatencySketch[], plus: readonly CompactStore[], minus: readonly CompactStore[]): LatencySummary {
+	const totals = {zeroCount: 0, count: 0, sum: 0, min: Infinity, max: -Infinity};
+	for (const {state, base} of own) {
+		if (state[base + count]! > 0) {
+			totals.count += state[base + count]!;
+			totals.zeroCount += state[base + zeros]!;
+			totals.sum += state[base + sum]!;
+			totals.min = Math.min(totals.min, state[base + min]!);
+			totals.max = Math.max(totals.max, state[base + max]!);
+		}
+	}
+	if (totals.count === 0) {
+		return emptyLatency;
+	}
+	let minKey = Infinity;
+	let maxKey = -Infinity;
+	for (const store of plus) {
+		if (store.count > 0) {
+			minKey = Math.min(minKey, store.minKey);
+			maxKey = Math.max(maxKey, store.maxKey);
+		}
+	}
+	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
+	if (scratch.length < length) {
+		scratch = new Uint32Array(length * 2);
+	}
+	scratch.fill(0, 0, length);
+	for (const store of plus) {
+		if (store.count > 0) {
+			const {bins, offset} = store;
+			const shift = offset - minKey;
+			for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
+				scratch[i + shift]! += bins[i]!;
+			}
+		}
+	}
+	for (const store of minus) {
+		if (store.count === 0) {
+			continue;
+		}
+		if (store.minKey < minKey || store.maxKey > maxKey) {
+			return summarizeLatency(own); // not a part of plus
+		}
+		const {bins, offset} = store;
+		const shift = offset - minKey;
+		for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
+			scratch[i + shift]! -= bins[i]!; // wraps below 0 (a Uint32Array): only a difference that is not own's ends there
+		}
+	}
+	let inBuckets = 0;
+	for (let i = 0; i < length; i++) {
+		inBuckets += scratch[i]!;
+	}
+	if (inBuckets !== totals.count - totals.zeroCount) {
+		return summarizeLatency(own);
+	}
+	return summarize(scratch, 0, length, minKey, totals);
+}
+
 /** summarizeLatency of one sketch: read from the quantiles it keeps, or from its buckets. */
 export function summarizeSketch(sketch: LatencySketch): LatencySummary {
 	if (sketch.count === 0) {

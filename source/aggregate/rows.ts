@@ -159,6 +159,7 @@ class BuiltRow implements Row {
 		readonly cells: readonly Cell[],
 		private readonly members: readonly Cell[],
 		private readonly context: RowContext,
+		private readonly difference: LatencyDifference | null,
 	) {
 		const sole = cells.length === 1 ? cells[0]! : null;
 		this.soleFigures = sole === null ? null : sole.figures;
@@ -352,7 +353,7 @@ class BuiltRow implements Row {
 		if (this.latency === null) {
 			const {cells, soleFigures} = this;
 			this.latency = (soleFigures !== null && this.soleKeepsQuantiles ? keptSummary(soleFigures, 0) : null)
-				?? (cells.length === 1 ? cells[0]!.latencySummary() : summarizeLatency(cells.map(cell => cell.latency)));
+				?? (cells.length === 1 ? cells[0]!.latencySummary() : (this.difference?.latency() ?? summarizeLatency(cells.map(cell => cell.latency))));
 		}
 		return this.latency;
 	}
@@ -371,7 +372,7 @@ class BuiltRow implements Row {
 		if (this.ttfb === null) {
 			const {cells, soleFigures} = this;
 			this.ttfb = (soleFigures !== null && this.soleKeepsQuantiles ? keptSummary(soleFigures, this.soleTtfbAt) : null)
-				?? (cells.length === 1 ? cells[0]!.ttfbSummary() : summarizeLatency(cells.map(cell => cell.ttfb)));
+				?? (cells.length === 1 ? cells[0]!.ttfbSummary() : (this.difference?.ttfb() ?? summarizeLatency(cells.map(cell => cell.ttfb))));
 		}
 		return this.ttfb;
 	}
@@ -388,9 +389,15 @@ class BuiltRow implements Row {
 /** A row's p99 total time, cheaply when the aggregator built the row. */
 export const rowLatencyP99 = (row: Row): number => row instanceof BuiltRow ? row.latencyP99() : row.latencyMs.p99;
 
+/**
+ * A row's quantiles worked out other than by merging its cells' sketches:
+ * for a row holding most of a table, as the table less every other row.
+ */
+export type LatencyDifference = {readonly latency: () => LatencySummary; readonly ttfb: () => LatencySummary};
+
 /** A row from the cells whose figures add up to it and the cells that say who it is (the same ones, or a row sum's members). */
-export const buildRow = (key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext): Row =>
-	new BuiltRow(key, cells, members, context);
+export const buildRow = (key: string, cells: readonly Cell[], members: readonly Cell[], context: RowContext, difference: LatencyDifference | null = null): Row =>
+	new BuiltRow(key, cells, members, context, difference);
 
 /** Where a sort may keep a row's key rank: the row's one cell, when the row's key is that cell's own. */
 export const rankHolderOf = (row: Row): Cell | null => {
