@@ -121,6 +121,16 @@ for (const role of ['both', 'server'] as const satisfies ReadonlyArray<Role | 'b
 		const detail = aggregator.detail(nginx.key, view, nowMs)!;
 		t.deepEqual(nginx.latencyMs, detail.row.latencyMs);
 		t.deepEqual(nginx.ttfbMs, detail.row.ttfbMs);
+		// The drill-down of so large a row: a histogram and status codes that add up to it, the slowest recent exchanges first.
+		t.is(detail.latencyHistogram.reduce((sum, bucket) => sum + bucket.count, 0), held.length);
+		t.deepEqual(detail.statusCodes, [{code: 200, count: held.length}]);
+		const recent = held.filter(exchange => exchange.endMs >= nowMs - minute).sort((x, y) => totalTime(y) - totalTime(x));
+		t.is(detail.recentSlow.length, 10);
+		t.is(detail.recentSlow[0], recent[0]);
+		for (const [index, exchange] of detail.recentSlow.entries()) {
+			t.true(recent.includes(exchange));
+			t.true(index === 0 || totalTime(exchange) <= totalTime(detail.recentSlow[index - 1]!));
+		}
 		t.deepEqual(rowOf(t, snapshot.rows, 'node[200]').latencyMs, aggregator.detail(rowOf(t, snapshot.rows, 'node[200]').key, view, nowMs)!.row.latencyMs);
 		t.is(snapshot.rows.length, role === 'both' ? 3 : 2);
 	});

@@ -14,10 +14,12 @@ import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type
 import {CellTable} from './cell-table.js';
 import {CompactStore} from './compact-store.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
-import {LatencySketch, keyLatency, latencyHistogram, recordKeyedLatency, summarizeDifference, summarizeLatency} from './latency.js';
+import {
+	LatencySketch, histogramOfDifference, keyLatency, latencyHistogram, recordKeyedLatency, summarizeDifference, summarizeLatency, type LatencyBucket,
+} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, materializeRow, topPaths, type LatencyDifference, type RowContext} from './rows.js';
-import {recentSlowMs} from './samples.js';
+import {recentSlowMs, type SlowExchange} from './samples.js';
 import {KeyOrder, sortRows} from './sort.js';
 import type {
 	Aggregator, AggregatorOptions, CaptureCounters, CaptureHealth, Filter, GroupBy, LatencySummary, Row, RowDetail, Snapshot, Totals, ViewOptions,
@@ -163,6 +165,37 @@ const rolesOf = (view: ViewOptions): readonly Role[] => view.role === 'both' ? b
 
 /** The totals line's figures. */
 type KeptTotals = {readonly count: number; readonly errors: number; readonly ratePerSec: number; readonly latencyMs: LatencySummary};
+
+/** A row's quantiles as a difference (see LatencyDifference), and its histogram for the drill-down. */
+type RowDifference = LatencyDifference & {readonly histogram: () => LatencyBucket[]};
+
+/**
+ * The slowest exchanges of the cells' slow samples that ended at or after
+ * `sinceMs` (and that the filter, if any, matches), slowest first: a row of
+ * thousands of cells has tens of thousands of them, and ten are shown.
+ */
+function slowestRecent(cells: readonly Cell[], sinceMs: number, filter: Filter | null): Exchange[] {
+	const slowest: SlowExchange[] = [];
+	for (const cell of cells) {
+		for (const entry of cell.slow.entries) {
+			if (slowest.length === detailSlow && entry.latencyMs <= slowest[detailSlow - 1]!.latencyMs) {
+				continue;
+			}
+			if (entry.exchange.endMs < sinceMs || (filter !== null && !filter.matchesExchange(entry.exchange))) {
+				continue;
+			}
+			if (slowest.length === detailSlow) {
+				slowest.pop(); // the fastest kept: this one is slower
+			}
+			let at = slowest.length;
+			while (at > 0 && slowest[at - 1]!.latencyMs < entry.latencyMs) {
+				at--; // after those as slow: the first seen stays first
+			}
+			slowest.splice(at, 0, entry);
+		}
+	}
+	return slowest.map(entry => entry.exchange);
+}
 
 /** Below this many sketches, merging them is cheaper than working out the difference. */
 const differenceFrom = 64;
@@ -481,19 +514,25 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * roles, as every exchange of those roles less what left the table less
 	 * `rest`, the other cells (rows) still in it.
 	 */
-	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: 'cells' | 'rows'): LatencyDifference {
+	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: 'cells' | 'rows'): RowDifference {
 		const removed = covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
 		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => {
 			const of = role === 'server' ? totals.server : totals.client;
 			return measure === 'latency' ? of.latency.store : of.ttfbBuckets;
 		};
-		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary => summarizeDifference(
-			own.map(cell => cell[measure]),
-			roles.map(role => all(measure, role)),
-			[...roles.map(role => removed[role][measure].store), ...rest().map(cell => cell[measure].store)],
-		);
-		return {latency: of('latency'), ttfb: of('ttfb')};
+		const minus = (measure: 'latency' | 'ttfb'): CompactStore[] =>
+			[...roles.map(role => removed[role][measure].store), ...rest().map(cell => cell[measure].store)];
+		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary =>
+			summarizeDifference(own.map(cell => cell[measure]), roles.map(role => all(measure, role)), minus(measure));
+		return {
+			latency: of('latency'),
+			ttfb: of('ttfb'),
+			histogram: () => histogramOfDifference(own.map(cell => cell.latency), roles.map(role => all('latency', role)), minus('latency')),
+		};
 	}
+
+	/** The figures of every unit but one, when asked for. */
+	const figuresBesides = (list: readonly Unit[], unit: Unit) => (): Cell[] => list.flatMap(other => other === unit ? [] : other.figures);
 
 	/** A unit holding most of the figures of units that cover the table: its quantiles are cheaper as a difference. */
 	function largestUnit(list: readonly Unit[]): Unit | null {
@@ -608,9 +647,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		// One process serving every endpoint, one status code most exchanges get: a row of most of
 		// the table's cells, whose quantiles are the table's less the other rows'.
 		const largest = covers === 'cells' ? largestUnit(list) : null;
-		const restOf = (unit: Unit) => (): Cell[] => list.flatMap(other => other === unit ? [] : other.figures);
 		for (const unit of list) {
-			const difference = unit === largest ? differenceOf(unit.figures, restOf(unit), rolesOf(view), 'cells') : null;
+			const difference = unit === largest ? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), 'cells') : null;
 			const row = buildRow(unit.key, unit.figures, unit.members, context, difference);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
@@ -666,29 +704,24 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function detail(key: string, view: ViewOptions, nowMs: number): RowDetail | null {
-		const unit = units(view).list.find(candidate => candidate.key === key);
+		const {list, covers} = units(view);
+		const unit = list.find(candidate => candidate.key === key);
 		if (unit === undefined) {
 			return null;
 		}
+		// The row the table showed: the largest one's quantiles (and histogram) are the table less the other rows.
+		const difference = covers === 'cells' && largestUnit(list) === unit ? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), 'cells') : null;
 		const filter = activeFilter(view);
 		const codes = new Map<number, number>();
 		for (const cell of unit.figures) {
-			for (const [code, count] of cell.codeCounts()) {
-				codes.set(code, (codes.get(code) ?? 0) + count);
-			}
+			cell.addCodeCounts(codes);
 		}
-		const recentSlow = unit.members
-			.flatMap(cell => cell.slow.entries)
-			.filter(entry => entry.exchange.endMs >= nowMs - recentSlowMs && (filter === null || filter.matchesExchange(entry.exchange)))
-			.sort((a, b) => b.latencyMs - a.latencyMs)
-			.slice(0, detailSlow)
-			.map(entry => entry.exchange);
 		return {
-			row: buildRow(key, unit.figures, unit.members, rowContext(view, nowMs)),
-			latencyHistogram: latencyHistogram(unit.figures.map(cell => cell.latency)),
+			row: buildRow(key, unit.figures, unit.members, rowContext(view, nowMs), difference),
+			latencyHistogram: difference === null ? latencyHistogram(unit.figures.map(cell => cell.latency)) : difference.histogram(),
 			statusCodes: [...codes].map(([code, count]) => ({code, count})).sort((a, b) => a.code - b.code),
 			paths: topPaths(unit.members, detailPaths),
-			recentSlow,
+			recentSlow: slowestRecent(unit.members, nowMs - recentSlowMs, filter),
 		};
 	}
 

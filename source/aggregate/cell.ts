@@ -252,6 +252,17 @@ export class Cell {
 		return this.statusCodes ?? [[this.identity.status, this.count]];
 	}
 
+	/** Adds its status codes' counts into `codes` (a drill-down of thousands of cells: no iterator per cell). */
+	addCodeCounts(codes: Map<number, number>): void {
+		if (this.statusCodes === null) {
+			codes.set(this.identity.status, (codes.get(this.identity.status) ?? 0) + this.count);
+		} else {
+			this.statusCodes.forEach((count, code) => {
+				codes.set(code, (codes.get(code) ?? 0) + count);
+			});
+		}
+	}
+
 	/** Total-time quantiles, computed once per change. */
 	latencySummary(): LatencySummary {
 		if (this.latencyVersion !== this.version || this.latencySummaryCache === null) {

@@ -447,27 +447,28 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 }
 
 /**
- * summarizeLatency(own) from buckets that hold more, less buckets that
- * hold the difference: the buckets are those of `plus` less those of
- * `minus` (bucket stores of sketches); the exact figures (count, zero bucket, sum, min, max) are own's.
- * A group holding most of a table (one process serving every endpoint, a
- * filter that keeps most rows) then reads the buckets of a few sketches, not
- * of thousands. The caller vouches that the difference is own's buckets;
- * where the counts say otherwise, own's are merged after all.
+ * The buckets of `own` worked out from buckets that hold more, less buckets
+ * that hold the difference: those of `plus` less those of `minus` (bucket
+ * stores of sketches); the exact figures (count, zero bucket, sum, min, max)
+ * are own's. A group holding most of a table (one process serving every
+ * endpoint, a filter that keeps most rows) then reads the buckets of a few
+ * sketches, not of thousands. The caller vouches that the difference is
+ * own's buckets; where the counts say otherwise, own's are merged after all.
  */
-export function summarizeDifference(own: readonly LatencySketch[], plus: readonly CompactStore[], minus: readonly CompactStore[]): LatencySummary {
-	const totals = {zeroCount: 0, count: 0, sum: 0, min: Infinity, max: -Infinity};
+function differenceBuckets(own: readonly LatencySketch[], plus: readonly CompactStore[], minus: readonly CompactStore[]): Buckets {
+	let zeroCount = 0;
+	let total = 0;
+	let sumOfAll = 0;
+	let lowest = Infinity;
+	let highest = -Infinity;
 	for (const {state, base} of own) {
 		if (state[base + count]! > 0) {
-			totals.count += state[base + count]!;
-			totals.zeroCount += state[base + zeros]!;
-			totals.sum += state[base + sum]!;
-			totals.min = Math.min(totals.min, state[base + min]!);
-			totals.max = Math.max(totals.max, state[base + max]!);
+			total += state[base + count]!;
+			zeroCount += state[base + zeros]!;
+			sumOfAll += state[base + sum]!;
+			lowest = Math.min(lowest, state[base + min]!);
+			highest = Math.max(highest, state[base + max]!);
 		}
-	}
-	if (totals.count === 0) {
-		return emptyLatency;
 	}
 	let minKey = Infinity;
 	let maxKey = -Infinity;
@@ -496,7 +497,7 @@ export function summarizeDifference(own: readonly LatencySketch[], plus: readonl
 			continue;
 		}
 		if (store.minKey < minKey || store.maxKey > maxKey) {
-			return summarizeLatency(own); // not a part of plus
+			return combine(own); // not a part of plus
 		}
 		const {bins, offset} = store;
 		const shift = offset - minKey;
@@ -508,11 +509,21 @@ export function summarizeDifference(own: readonly LatencySketch[], plus: readonl
 	for (let i = 0; i < length; i++) {
 		inBuckets += scratch[i]!;
 	}
-	if (inBuckets !== totals.count - totals.zeroCount) {
-		return summarizeLatency(own);
+	if (inBuckets !== total - zeroCount) {
+		return combine(own);
 	}
-	return summarize(scratch, 0, length, minKey, totals);
+	return {counts: scratch, length, minKey, zeroCount, count: total, sum: sumOfAll, min: lowest, max: highest};
 }
+
+/** summarizeLatency(own), its buckets worked out as a difference (see differenceBuckets). */
+export function summarizeDifference(own: readonly LatencySketch[], plus: readonly CompactStore[], minus: readonly CompactStore[]): LatencySummary {
+	const buckets = differenceBuckets(own, plus, minus);
+	return buckets.count === 0 ? emptyLatency : summarize(buckets.counts, 0, buckets.length, buckets.minKey, buckets);
+}
+
+/** latencyHistogram(own), its buckets worked out as a difference (see differenceBuckets). */
+export const histogramOfDifference = (own: readonly LatencySketch[], plus: readonly CompactStore[], minus: readonly CompactStore[]): LatencyBucket[] =>
+	histogramOf(differenceBuckets(own, plus, minus));
 
 /** summarizeLatency of one sketch: read from the quantiles it keeps, or from its buckets. */
 export function summarizeSketch(sketch: LatencySketch): LatencySummary {
@@ -548,8 +559,12 @@ const displayBounds: readonly number[] = (() => {
  * sketch bucket is counted under the first bound at or above its representative
  * value. Leading and trailing empty buckets are left out.
  */
-export function latencyHistogram(sketches: readonly LatencySketch[]): Array<{upToMs: number; count: number}> {
-	const buckets = combine(sketches);
+export const latencyHistogram = (sketches: readonly LatencySketch[]): LatencyBucket[] => histogramOf(combine(sketches));
+
+/** A histogram bucket: how many values are at most `upToMs` (and above the bound before). */
+export type LatencyBucket = {upToMs: number; count: number};
+
+function histogramOf(buckets: Buckets): LatencyBucket[] {
 	if (buckets.count === 0) {
 		return [];
 	}
