@@ -163,6 +163,9 @@ function usesPeers(view: ViewOptions): boolean {
 const bothRoles: readonly Role[] = ['server', 'client'];
 const rolesOf = (view: ViewOptions): readonly Role[] => view.role === 'both' ? bothRoles : [view.role];
 
+/** The endpoint-table rows (or cells) a filter dropped. */
+type Dropped = {readonly cells: Cell[]; readonly covers: 'cells' | 'rows'};
+
 /** The totals line's figures. */
 type KeptTotals = {readonly count: number; readonly errors: number; readonly ratePerSec: number; readonly latencyMs: LatencySummary};
 
@@ -554,7 +557,14 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 */
 	function keptTotals(rows: readonly Row[], contributing: readonly Cell[], view: ViewOptions, context: RowContext): KeptTotals {
 		const rest = droppedOf(contributing, view);
-		if (rest === null) {
+		let keptCount = 0;
+		if (rest !== null) {
+			for (const cell of contributing) {
+				keptCount += cell.count; // what the difference must come to
+			}
+		}
+		const difference = rest === null ? null : differenceTotals(rest, view, context);
+		if (difference === null || difference.count !== keptCount) {
 			let count = 0;
 			let errors = 0;
 			let ratePerSec = 0;
@@ -565,6 +575,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			return {count, errors, ratePerSec, latencyMs: summarizeLatency(contributing.map(cell => cell.latency))};
 		}
+		return {...difference, latencyMs: differenceOf(contributing, () => rest!.cells, rolesOf(view), rest!.covers).latency()};
+	}
+
+	/** Count, errors and rate of every exchange of the view's roles less what left the table less `rest`. */
+	function differenceTotals(rest: Dropped, view: ViewOptions, context: RowContext): {count: number; errors: number; ratePerSec: number} {
 		const roles = rolesOf(view);
 		const removed = rest.covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
 		let count = 0;
@@ -585,8 +600,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			cell.windows.addTo(sums, nowMs, true);
 		}
 		ratePerSec = Math.max(0, ratePerSec - sums.rates(watchedS).rate10s);
-		const latencyMs = differenceOf(contributing, () => rest.cells, roles, rest.covers).latency();
-		return {count, errors, ratePerSec, latencyMs};
+		return {count, errors, ratePerSec};
 	}
 
 	/**
@@ -594,7 +608,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * dropped, when it kept most of them (and each whole: row sums and
 	 * "(other)", or cells alone); else null.
 	 */
-	function droppedOf(contributing: readonly Cell[], view: ViewOptions): {readonly cells: Cell[]; readonly covers: 'cells' | 'rows'} | null {
+	function droppedOf(contributing: readonly Cell[], view: ViewOptions): Dropped | null {
 		if (contributing.length < differenceFrom || usesPeers(view)) {
 			return null;
 		}
