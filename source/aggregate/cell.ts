@@ -95,6 +95,36 @@ export function sharedIdentity(cells: readonly Cell[]): SharedIdentity {
 	return {pid, comm, role, host, container};
 }
 
+/**
+ * What the cells behind some figures share: a row sum's members (what it
+ * keeps of them), another cell itself. A row of a view made of thousands of
+ * cells, through their row sums, reads tens of row sums, not the cells.
+ */
+export function sharedIdentityOfFigures(figures: readonly Cell[]): SharedIdentity {
+	const first = figures[0]!;
+	const shared = first.isRowSum ? {...first.membersShare()} : sharedIdentity([first]);
+	for (let i = 1; i < figures.length; i++) {
+		const figure = figures[i]!;
+		const own = figure.isRowSum ? figure.membersShare() : figure.identity;
+		if (own.pid !== shared.pid) {
+			shared.pid = null;
+		}
+		if (own.comm !== shared.comm) {
+			shared.comm = null;
+		}
+		if (own.role !== shared.role) {
+			shared.role = null;
+		}
+		if (own.host !== shared.host) {
+			shared.host = null;
+		}
+		if (own.container !== shared.container) {
+			shared.container = null;
+		}
+	}
+	return shared;
+}
+
 /** A row's key, the cells whose figures add up to it, and the cells that say who it is. */
 export type RowCells = {readonly key: string; readonly figures: readonly Cell[]; readonly members: readonly Cell[]};
 
@@ -156,6 +186,7 @@ export class Cell {
 	private ttfbSummaryCache: LatencySummary | null = null;
 	private groupKeys: Partial<Record<GroupBy, string>> | null = null;
 	private membersShareCache: SharedIdentity | null = null;
+	private sharedKeys: Partial<Record<GroupBy, boolean>> | null = null;
 	private wholeRowCache: RowCells | null = null;
 	private keptMembersOf: object | null = null;
 	private keptMembersCache: Cell[] = [];
@@ -321,9 +352,26 @@ export class Cell {
 		return this.keptMembersCache;
 	}
 
+	/**
+	 * A row sum's: whether all its members have one key under `groupBy`,
+	 * kept until they change (a tick grouped by Host or process asks it of
+	 * every row).
+	 */
+	membersShareKey(groupBy: GroupBy, keyOf: (cell: Cell) => string): boolean {
+		this.sharedKeys ??= {};
+		let shared = this.sharedKeys[groupBy];
+		if (shared === undefined) {
+			const first = this.members.length > 0 ? keyOf(this.members[0]!) : '';
+			shared = this.members.every(cell => keyOf(cell) === first);
+			this.sharedKeys[groupBy] = shared;
+		}
+		return shared;
+	}
+
 	/** A member joined or left this row sum. */
 	membersChanged(): void {
 		this.membersShareCache = null;
+		this.sharedKeys = null;
 		this.keptMembersOf = null;
 	}
 
