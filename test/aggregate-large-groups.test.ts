@@ -27,7 +27,7 @@ type Sent = {readonly exchange: Exchange; readonly route: string; readonly shop:
  * first is left but what the second burst touches again: only 200s, and no
  * route of /shop0 (so /shop0's rows expire whole, every 503 cell alone).
  */
-function traffic(seed: number, late: boolean): Sent[] {
+function traffic(seed: number, late: boolean, clientOf: (index: number) => string = index => `10.0.0.${index % 7}`): Sent[] {
 	const random = seeded(seed);
 	const sent: Sent[] = [];
 	const send = (fromMs: number, burst: 'first' | 'late'): void => {
@@ -42,7 +42,7 @@ function traffic(seed: number, late: boolean): Sent[] {
 					firstByteMs: startMs + latency * (0.1 + 0.9 * random()),
 					endMs: startMs + latency,
 					// A server hears from seven clients; the client calls one server.
-					remote: fields.role === 'client' ? {address: '10.0.2.1', port: 8000} : {address: `10.0.0.${index % 7}`, port: 40_000 + (index % 1000)},
+					remote: fields.role === 'client' ? {address: '10.0.2.1', port: 8000} : {address: clientOf(index), port: 40_000 + (index % 1000)},
 				}),
 				route,
 				shop,
@@ -135,6 +135,26 @@ for (const role of ['both', 'server'] as const satisfies ReadonlyArray<Role | 'b
 		t.is(snapshot.rows.length, role === 'both' ? 3 : 2);
 	});
 }
+
+test('grouped by peer, after rows, cells and cells standing for their endpoint cell expired: the client of most requests has the quantiles of the exchanges its cells still hold', (t) => {
+	// One client sends nine requests in ten; a cell that heard from it alone stood for its endpoint cell until the peer view.
+	const sent = traffic(5, true, index => index % 10 === 0 ? '10.0.1.1' : '10.0.0.1');
+	const aggregator = fed(sent);
+	const nowMs = endOf(sent);
+	const snapshot = aggregator.snapshot({...endpointView, groupBy: 'peer'}, nowMs);
+	const main = rowOf(t, snapshot.rows, '10.0.0.1');
+	// Left of its cells: those (route, status, this client) the late burst touched again.
+	const touched = new Set(sent.filter(({exchange}) => exchange.endMs >= nowMs - 10 * minute && exchange.remote.address === '10.0.0.1')
+		.map(({exchange, route}) => `${exchange.pid} ${route} ${exchange.status}`));
+	const held = sent.filter(({exchange, route}) => exchange.role === 'server' && exchange.remote.address === '10.0.0.1'
+		&& touched.has(`${exchange.pid} ${route} ${exchange.status}`)).map(({exchange}) => exchange);
+	t.is(main.count, held.length);
+	assertQuantiles(t, main.latencyMs, held.map(totalTime), 'total time');
+	assertQuantiles(t, main.ttfbMs, held.map(firstByte), 'ttfb');
+	const detail = aggregator.detail(main.key, {...endpointView, groupBy: 'peer'}, nowMs)!;
+	t.deepEqual(main.latencyMs, detail.row.latencyMs);
+	t.is(detail.latencyHistogram.reduce((sum, bucket) => sum + bucket.count, 0), held.length);
+});
 
 test('grouped by process past the row cap: the largest process row, "(other)" beside it, is what merging its cells gives, and the rows add up to every exchange', (t) => {
 	const sent = traffic(2, false);

@@ -11,7 +11,7 @@
 
 import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
 import {Cell, connectionStem, endpointRowKey, isError, peerKey, requestKey, type CellIdentity, type ExchangeFigures, type RowCells} from './cell.js';
-import {CellTable} from './cell-table.js';
+import {CellTable, type RemovedFigures} from './cell-table.js';
 import {CompactStore} from './compact-store.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
 import {
@@ -141,10 +141,13 @@ type Unit = RowCells;
 /**
  * A view's rows before they are built, and what their figures add up to,
  * for the view's roles: every live cell of the endpoint table, or every row
- * of it (row sums count what expired cells counted), or neither (a filter
- * picks some, or the rows are the peer table's).
+ * of it (row sums count what expired cells counted), or every live cell of
+ * the peer table and the endpoint table's client cells (the peer view), or
+ * none of these (a filter picks some).
  */
-type Units = {readonly list: Unit[]; readonly covers: 'cells' | 'rows' | null};
+type Units = {readonly list: Unit[]; readonly covers: Covers | null};
+/** All of the endpoint table's live cells, all of its rows, or the peer table's live cells with the endpoint table's client cells. */
+type Covers = 'cells' | 'rows' | 'peers';
 /** A row that cells are still being grouped into. */
 type GroupedUnit = {readonly key: string; readonly figures: Cell[]; readonly members: Cell[]};
 
@@ -510,7 +513,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				addCell(cell);
 			}
 		}
-		return {list: [...grouped.values()], covers: !usePeers && filter === null ? 'cells' : null};
+		return {list: [...grouped.values()], covers: filter === null ? (usePeers ? 'peers' : 'cells') : null};
 	}
 
 	/**
@@ -518,14 +521,15 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * roles, as every exchange of those roles less what left the table less
 	 * `rest`, the other cells (rows) still in it.
 	 */
-	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: 'cells' | 'rows'): RowDifference {
-		const removed = covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
+	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: Covers): RowDifference {
+		const removedOf = (role: Role): RemovedFigures => covers === 'rows' ? endpoints.removedRows[role]
+			: (covers === 'peers' && role === 'server' ? peers.removedCells.server : endpoints.removedCells[role]);
 		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => {
 			const of = role === 'server' ? totals.server : totals.client;
 			return measure === 'latency' ? of.latency.store : of.ttfbBuckets;
 		};
 		const minus = (measure: 'latency' | 'ttfb'): CompactStore[] =>
-			[...roles.map(role => removed[role][measure].store), ...rest().map(cell => cell[measure].store)];
+			[...roles.map(role => removedOf(role)[measure].store), ...rest().map(cell => cell[measure].store)];
 		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary =>
 			summarizeDifference(own.map(cell => cell[measure]), roles.map(role => all(measure, role)), minus(measure));
 		return {
@@ -661,9 +665,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const {list, covers} = units(view);
 		// One process serving every endpoint, one status code most exchanges get: a row of most of
 		// the table's cells, whose quantiles are the table's less the other rows'.
-		const largest = covers === 'cells' ? largestUnit(list) : null;
+		const largest = covers === 'cells' || covers === 'peers' ? largestUnit(list) : null;
 		for (const unit of list) {
-			const difference = unit === largest ? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), 'cells') : null;
+			const difference = unit === largest ? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), covers!) : null;
 			const row = buildRow(unit.key, unit.figures, unit.members, context, difference);
 			if (filter === null || filter.matchesRow(row)) {
 				rows.push(row);
@@ -725,7 +729,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			return null;
 		}
 		// The row the table showed: the largest one's quantiles (and histogram) are the table less the other rows.
-		const difference = covers === 'cells' && largestUnit(list) === unit ? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), 'cells') : null;
+		const difference = (covers === 'cells' || covers === 'peers') && largestUnit(list) === unit
+			? differenceOf(unit.figures, figuresBesides(list, unit), rolesOf(view), covers)
+			: null;
 		const filter = activeFilter(view);
 		const codes = new Map<number, number>();
 		for (const cell of unit.figures) {

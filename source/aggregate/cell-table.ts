@@ -65,10 +65,10 @@ export class CellTable {
 	private oldestSeenMs = -Infinity;
 	private readonly others: {server: Cell | null; client: Cell | null} = {server: null, client: null};
 	/**
-	 * A table keeping row sums also keeps, per role, what the cells that left
-	 * it counted (and the rows, row sums, that left it): every exchange less
-	 * these is what the cells (rows) still here hold, which the figures of a
-	 * group holding most of them are worked out from (see summarizeDifference).
+	 * What the cells that left the table counted, per role (and the rows, row
+	 * sums, that left it): every exchange less these is what the cells (rows)
+	 * still here hold, which the figures of a group holding most of them are
+	 * worked out from (see summarizeDifference).
 	 */
 	removedCells = removedFigures();
 	removedRows = removedFigures();
@@ -122,9 +122,8 @@ export class CellTable {
 		this.cells.delete(key);
 		this.generation++;
 		const entry = this.rows.get(cell.rowKey)!;
-		if (this.keepsRowSums) {
-			countRemoved(this.removedCells, cell);
-		}
+		// A peer cell standing for an endpoint cell (see the aggregator's add) leaves with what that cell counted.
+		countRemoved(this.removedCells, cell.mirror ?? cell);
 		if (--entry.cells === 0) {
 			this.rows.delete(cell.rowKey);
 			if (entry.sum !== null) {
@@ -194,10 +193,8 @@ export class CellTable {
 		}
 		for (const role of ['server', 'client'] as const) {
 			if (this.others[role] !== null && this.others[role].lastSeenMs < cutoffMs) {
-				if (this.keepsRowSums) {
-					countRemoved(this.removedCells, this.others[role]);
-					countRemoved(this.removedRows, this.others[role]);
-				}
+				countRemoved(this.removedCells, this.others[role]);
+				countRemoved(this.removedRows, this.others[role]);
 				this.others[role] = null;
 			}
 		}
