@@ -295,6 +295,15 @@ type Buckets = {
 
 let scratch = new Uint32Array(4096);
 
+/** Adds (sign 1) or takes away (-1) a store's buckets to or from scratch[key - minKey]. */
+function addBuckets(store: CompactStore, minKey: number, sign: 1 | -1): void {
+	const {bins, offset} = store;
+	const shift = offset - minKey;
+	for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
+		scratch[i + shift]! += sign * bins[i]!;
+	}
+}
+
 /** Adds the buckets of every sketch into the shared scratch array (valid until the next call). */
 function combine(sketches: readonly LatencySketch[]): Buckets {
 	let minKey = Infinity;
@@ -324,15 +333,9 @@ function combine(sketches: readonly LatencySketch[]): Buckets {
 		scratch = new Uint32Array(length * 2);
 	}
 	scratch.fill(0, 0, length);
-	for (const sketch of sketches) {
-		const {store} = sketch;
-		if (store.count === 0) {
-			continue;
-		}
-		const {bins, offset} = store;
-		const shift = offset - minKey;
-		for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
-			scratch[i + shift]! += bins[i]!;
+	for (const {store} of sketches) {
+		if (store.count > 0) {
+			addBuckets(store, minKey, 1);
 		}
 	}
 	return {counts: scratch, length, minKey, zeroCount, count, sum, min, max};
@@ -485,11 +488,7 @@ function differenceBuckets(own: readonly LatencySketch[], plus: readonly Compact
 	scratch.fill(0, 0, length);
 	for (const store of plus) {
 		if (store.count > 0) {
-			const {bins, offset} = store;
-			const shift = offset - minKey;
-			for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
-				scratch[i + shift]! += bins[i]!;
-			}
+			addBuckets(store, minKey, 1);
 		}
 	}
 	for (const store of minus) {
@@ -499,11 +498,7 @@ function differenceBuckets(own: readonly LatencySketch[], plus: readonly Compact
 		if (store.minKey < minKey || store.maxKey > maxKey) {
 			return combine(own); // not a part of plus
 		}
-		const {bins, offset} = store;
-		const shift = offset - minKey;
-		for (let i = store.minKey - offset, end = store.maxKey - offset; i <= end; i++) {
-			scratch[i + shift]! -= bins[i]!; // wraps below 0 (a Uint32Array): only a difference that is not own's ends there
-		}
+		addBuckets(store, minKey, -1); // wraps below 0 (a Uint32Array): only a difference that is not own's ends there
 	}
 	let inBuckets = 0;
 	for (let i = 0; i < length; i++) {
