@@ -295,6 +295,16 @@ type Buckets = {
 
 let scratch = new Uint32Array(4096);
 
+/** Zeroes the scratch array for keys minKey to maxKey (grown as needed); how many that is. */
+function clearScratch(minKey: number, maxKey: number): number {
+	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
+	if (scratch.length < length) {
+		scratch = new Uint32Array(length * 2);
+	}
+	scratch.fill(0, 0, length);
+	return length;
+}
+
 /** Adds (sign 1) or takes away (-1) a store's buckets to or from scratch[key - minKey]. */
 function addBuckets(store: CompactStore, minKey: number, sign: 1 | -1): void {
 	const {bins, offset} = store;
@@ -328,11 +338,7 @@ function combine(sketches: readonly LatencySketch[]): Buckets {
 		min = Math.min(min, sketch.min);
 		max = Math.max(max, sketch.max);
 	}
-	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
-	if (scratch.length < length) {
-		scratch = new Uint32Array(length * 2);
-	}
-	scratch.fill(0, 0, length);
+	const length = clearScratch(minKey, maxKey);
 	for (const {store} of sketches) {
 		if (store.count > 0) {
 			addBuckets(store, minKey, 1);
@@ -481,11 +487,7 @@ function differenceBuckets(own: readonly LatencySketch[], plus: readonly Compact
 			maxKey = Math.max(maxKey, store.maxKey);
 		}
 	}
-	const length = maxKey >= minKey ? maxKey - minKey + 1 : 0;
-	if (scratch.length < length) {
-		scratch = new Uint32Array(length * 2);
-	}
-	scratch.fill(0, 0, length);
+	const length = clearScratch(minKey, maxKey);
 	for (const store of plus) {
 		if (store.count > 0) {
 			addBuckets(store, minKey, 1);
