@@ -521,15 +521,17 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	 * roles, as every exchange of those roles less what left the table less
 	 * `rest`, the other cells (rows) still in it.
 	 */
+	/** What left the tables of what `covers` holds, for one role. */
+	const removedOf = (covers: Covers, role: Role): RemovedFigures => covers === 'rows' ? endpoints.removedRows[role]
+		: (covers === 'peers' && role === 'server' ? peers.removedCells.server : endpoints.removedCells[role]);
+
 	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: Covers): RowDifference {
-		const removedOf = (role: Role): RemovedFigures => covers === 'rows' ? endpoints.removedRows[role]
-			: (covers === 'peers' && role === 'server' ? peers.removedCells.server : endpoints.removedCells[role]);
 		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => {
 			const of = role === 'server' ? totals.server : totals.client;
 			return measure === 'latency' ? of.latency.store : of.ttfbBuckets;
 		};
 		const minus = (measure: 'latency' | 'ttfb'): CompactStore[] =>
-			[...roles.map(role => removedOf(role)[measure].store), ...rest().map(cell => cell[measure].store)];
+			[...roles.map(role => removedOf(covers, role)[measure].store), ...rest().map(cell => cell[measure].store)];
 		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary =>
 			summarizeDifference(own.map(cell => cell[measure]), roles.map(role => all(measure, role)), minus(measure));
 		return {
@@ -586,15 +588,15 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	/** Count, errors and rate of every exchange of the view's roles less what left the table less `rest`. */
 	function differenceTotals(rest: Dropped, view: ViewOptions, context: RowContext): {count: number; errors: number; ratePerSec: number} {
 		const roles = rolesOf(view);
-		const removed = rest.covers === 'cells' ? endpoints.removedCells : endpoints.removedRows;
 		let count = 0;
 		let errors = 0;
 		const {sums, nowMs, watchedS} = context;
 		sums.clear(false);
 		for (const role of roles) {
 			const of = role === 'server' ? totals.server : totals.client;
-			count += of.count - removed[role].count;
-			errors += of.errors - removed[role].errors;
+			const removed = removedOf(rest.covers, role);
+			count += of.count - removed.count;
+			errors += of.errors - removed.errors;
 			of.windows.addTo(sums, nowMs, true);
 		}
 		let ratePerSec = sums.rates(watchedS).rate10s;
