@@ -29,10 +29,46 @@ const shapes: Shape[] = [
 	{role: 'client', method: 'GET', host: 'api.example', pid: 6300, comm: 'python3', port: 3000, remote: '10.0.1.2', conn: 4},
 ];
 
+type Endpoints = {readonly local: Exchange['local']; readonly remote: Exchange['remote']};
+
+/**
+ * The capture hands out one local and one remote endpoint object per
+ * connection, which every exchange on it carries (see capture/decode.ts and
+ * http/connection.ts); so does the bench. Only the connections of the
+ * moment are kept, as the decoder forgets a connection on close.
+ */
+let connectionEndpoints = new Map<number, Endpoints>();
+
+function endpointsOf(connId: number, shape: Shape, sequence: number, clients: number): Endpoints {
+	let endpoints = connectionEndpoints.get(connId);
+	if (endpoints === undefined) {
+		endpoints = {
+			local: {address: '10.0.0.1', port: shape.role === 'server' ? shape.port : 40_000},
+			// A server's connection comes from one of `clients` addresses, a client's goes to its one server.
+			remote: {
+				address: shape.role === 'server' && clients > 1 ? `${shape.remote}${Math.floor(sequence / 100) % clients}` : shape.remote,
+				port: shape.role === 'server' ? 50_000 : shape.port,
+			},
+		};
+		if (connectionEndpoints.size >= 1024) {
+			connectionEndpoints = new Map();
+		}
+		connectionEndpoints.set(connId, endpoints);
+	}
+	return endpoints;
+}
+
+/** Each workload starts with no connection known (they reuse connection ids). */
+function forgetConnections(): void {
+	connectionEndpoints = new Map();
+}
+
 /** Keep-alive connections: each shape opens a new one every 100 requests. */
 function exchange(next: () => number, path: string, shape: Shape, atMs: number, sequence: number, clients = 1): Exchange {
 	const latency = 0.02 + next() ** 3 * 200; // 20 µs to 200 ms, mostly fast
 	const roll = next();
+	const connId = shape.conn * 1_000_000 + Math.floor(sequence / 100);
+	const {local, remote} = endpointsOf(connId, shape, sequence, clients);
 	return {
 		role: shape.role,
 		pid: shape.pid,
@@ -40,10 +76,9 @@ function exchange(next: () => number, path: string, shape: Shape, atMs: number, 
 		comm: shape.comm,
 		container: null,
 		fd: 12,
-		connId: shape.conn * 1_000_000 + Math.floor(sequence / 100),
-		local: {address: '10.0.0.1', port: shape.role === 'server' ? shape.port : 40_000},
-		// A server's connection comes from one of `clients` addresses, a client's goes to its one server.
-		remote: {address: shape.role === 'server' && clients > 1 ? `${shape.remote}${Math.floor(sequence / 100) % clients}` : shape.remote, port: shape.role === 'server' ? 50_000 : shape.port},
+		connId,
+		local,
+		remote,
 		method: shape.method,
 		path,
 		query: null,
@@ -87,6 +122,7 @@ const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'p99', descending
 
 /** The flood, in this process: ingest rate over unique paths, then memory. Meant for a fresh process. */
 async function flood(): Promise<Record<string, number>> {
+	forgetConnections();
 	const next = random(7);
 	const aggregator = createAggregator();
 	let ingestMs = 0;
@@ -116,6 +152,7 @@ async function flood(): Promise<Record<string, number>> {
 
 /** Typical traffic: a fixed pool of exchanges over ~150 routes, ingested again and again; each server hears from `clients` addresses. */
 function ingestRate(clients = 1): number {
+	forgetConnections();
 	const next = random(11);
 	const pool: Exchange[] = [];
 	for (let i = 0; i < 65_536; i++) {
@@ -143,6 +180,7 @@ const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.f
 
 /** Per-tick work at 5,000 rows: 25 routes x 200 hosts, ~100 exchanges each. */
 function tickTimes(): Record<string, number> {
+	forgetConnections();
 	const next = random(13);
 	const aggregator: Aggregator = createAggregator({maxRows: tickRows});
 	const shape = shapes[0]!;
