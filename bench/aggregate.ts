@@ -188,6 +188,29 @@ function ingestRate(clients = 1): number {
 	return (rounds * pool.length) / ((performance.now() - start) / 1000);
 }
 
+/**
+ * The VM's speed of the moment: a fixed loop of what ingest is made of
+ * (integer hashing, Map lookups, typed-array counts), in million steps/s,
+ * run next to each ingest run. This machine's speed drifts by a third from
+ * one minute to the next; this tells a slow run of the code from a run on
+ * a slow minute.
+ */
+function referenceRate(): number {
+	const steps = 4_000_000;
+	const counts = new Map<number, number>();
+	const buckets = new Uint32Array(4096);
+	let hash = 0;
+	const start = performance.now();
+	for (let i = 0; i < steps; i++) {
+		hash = (Math.imul(hash, 31) + i) | 0;
+		const key = hash & 0xff_ff;
+		counts.set(key, (counts.get(key) ?? 0) + 1);
+		buckets[hash & 4095]!++;
+	}
+	const rate = steps / ((performance.now() - start) * 1000);
+	return buckets[0]! >= 0 ? rate : Number.NaN; // read, so the loop is not dropped
+}
+
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Per-tick work at 5,000 rows: 25 routes x 200 hosts, ~100 exchanges each. */
@@ -278,11 +301,13 @@ function spread(values: number[], digits = 0): string {
 }
 
 export async function benchAggregate(): Promise<Record<string, number | string>> {
+	const reference: number[] = [];
 	const ingest: number[] = [];
 	const ingestManyClients: number[] = [];
 	const floods: Array<Record<string, number>> = [];
 	for (let run = 0; run < runs; run++) {
 		// Interleaved, so that a slow minute of the VM's falls on every figure alike.
+		reference.push(referenceRate());
 		ingest.push(ingestRate());
 		ingestManyClients.push(ingestRate(7));
 		const {stdout} = await promisify(execFile)(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), '--flood'], {
@@ -292,6 +317,7 @@ export async function benchAggregate(): Promise<Record<string, number | string>>
 	}
 	const ticks = tickTimes();
 	return {
+		'reference loop, the VM\'s speed during the ingest runs (million steps/s)': spread(reference, 1),
 		[`ingest, typical traffic (exchanges/s, one core; median of ${runs} runs, range)`]: spread(ingest),
 		'ingest, typical traffic, each server endpoint called from 7 clients (exchanges/s)': spread(ingestManyClients),
 		'ingest, 1,000,000 unique raw paths (exchanges/s)': spread(floods.map(flood => flood.floodIngestPerSec!)),
