@@ -211,3 +211,20 @@ test('one key order kept across ticks: ties stay by key as rows come and go', (t
 		t.deepEqual(keys(subset), expectedOrder(subset, 'count', true));
 	}
 });
+
+test('thousands of rows with few distinct values, infinities, NaN and both zeros: the order compareRows gives', (t) => {
+	const random = seeded(35);
+	const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
+	// Rows as a sort reads them (a key, a count, a p99): a few distinct values, so most rows tie.
+	const rows = Array.from({length: 3000}, (_, index) => {
+		const roll = random();
+		const value = roll < 0.1 ? special[Math.floor(random() * special.length)]! : Math.round(random() * 40) / 4;
+		return {key: `k${String(Math.floor(random() * 1e6)).padStart(7, '0')}-${index}`, count: value, latencyMs: {p99: value}} as unknown as Row;
+	});
+	for (const column of ['count', 'p99'] as const) {
+		for (const descending of [true, false]) {
+			const expected = [...rows].sort(compareRows({column, descending}));
+			t.deepEqual(sortRows(rows, {column, descending}).map(row => row.key), expected.map(row => row.key), `${column} ${descending ? 'descending' : 'ascending'}`);
+		}
+	}
+});
