@@ -11,10 +11,11 @@
 
 import test, {type ExecutionContext} from 'ava';
 import {
-	createAggregator, latencyRelativeError, normalizeRoute, parseFilter, type Aggregator, type Filter, type GroupBy, type LatencySummary, type Row,
+	createAggregator, normalizeRoute, parseFilter, type Aggregator, type Filter, type GroupBy, type Row,
 	type Snapshot, type ViewOptions,
 } from '../source/aggregate/index.js';
 import type {Exchange, Role} from '../source/http/exchange.js';
+import {assertQuantiles} from './helpers/quantiles.js';
 import {seeded} from './helpers/seeded.js';
 
 const t0 = Date.UTC(2025, 0, 1);
@@ -144,18 +145,6 @@ const bytesIn = (exchange: Exchange): number => exchange.role === 'server' ? exc
 const bytesOut = (exchange: Exchange): number => exchange.role === 'server' ? exchange.responseBytes : exchange.requestBytes;
 const sum = (values: readonly number[]): number => values.reduce((total, value) => total + value, 0);
 const fingerprint = (count: number, inBytes: number, outBytes: number): string => `${count} ${inBytes} ${outBytes}`;
-
-/** Each quantile within the sketch's relative error of the exact one at rank floor(q * (n - 1)); max exact; mean to rounding. */
-function assertQuantiles(t: ExecutionContext, actual: LatencySummary, values: readonly number[], label: string): void {
-	const sorted = [...values].sort((a, b) => a - b);
-	for (const [name, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const) {
-		const expected = sorted[Math.floor(q * (sorted.length - 1))]!;
-		t.true(Math.abs(actual[name] - expected) <= latencyRelativeError * expected * (1 + 1e-9), `${label} ${name}: ${actual[name]} vs exact ${expected}`);
-	}
-	t.is(actual.max, sorted.at(-1)!, `${label} max`);
-	const mean = sum(values) / values.length;
-	t.true(Math.abs(actual.mean - mean) <= 1e-9 * mean, `${label} mean: ${actual.mean} vs ${mean}`);
-}
 
 /** The snapshot's rows are the exchanges the view keeps, grouped by hand, figure for figure. */
 function check(t: ExecutionContext, aggregator: Aggregator, view: ViewOptions, kept: readonly Exchange[], nowMs: number, label: string): Snapshot {

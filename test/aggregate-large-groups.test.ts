@@ -8,9 +8,10 @@
 // row merged cell by cell (the drill-down merges).
 
 import test, {type ExecutionContext} from 'ava';
-import {createAggregator, latencyRelativeError, parseFilter, type Aggregator, type LatencySummary, type Row, type ViewOptions} from '../source/aggregate/index.js';
+import {createAggregator, parseFilter, type Aggregator, type Row, type ViewOptions} from '../source/aggregate/index.js';
 import type {Exchange, Role} from '../source/http/exchange.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
+import {assertQuantiles} from './helpers/quantiles.js';
 import {seeded} from './helpers/seeded.js';
 
 const t0 = Date.UTC(2025, 0, 1);
@@ -77,18 +78,6 @@ function traffic(seed: number, late: boolean, clientOf: (index: number) => strin
 
 const totalTime = (exchange: Exchange): number => Math.max(0, exchange.endMs - exchange.startMs);
 const firstByte = (exchange: Exchange): number => Math.max(0, exchange.firstByteMs - exchange.startMs);
-
-/** Each quantile within the sketch's relative error of the exact one (rank floor(q * (n - 1))); max exact; mean to float rounding. */
-function assertQuantiles(t: ExecutionContext, actual: LatencySummary, values: readonly number[], label: string): void {
-	const sorted = [...values].sort((a, b) => a - b);
-	for (const [name, q] of [['p50', 0.5], ['p90', 0.9], ['p99', 0.99]] as const) {
-		const expected = sorted[Math.floor(q * (sorted.length - 1))]!;
-		t.true(Math.abs(actual[name] - expected) <= latencyRelativeError * expected * (1 + 1e-9), `${label} ${name}: ${actual[name]} vs exact ${expected}`);
-	}
-	t.is(actual.max, sorted.at(-1)!, `${label} max`);
-	const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-	t.true(Math.abs(actual.mean - mean) <= 1e-9 * mean, `${label} mean: ${actual.mean} vs ${mean}`);
-}
 
 function fed(sent: readonly Sent[], maxRows?: number): Aggregator {
 	const aggregator = createAggregator(maxRows === undefined ? {} : {maxRows});
