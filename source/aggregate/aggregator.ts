@@ -15,7 +15,7 @@ import {CellTable, type RemovedFigures} from './cell-table.js';
 import {CompactStore} from './compact-store.js';
 import {compiledFilter, type CompiledFilter, type FilterSubject} from './filter.js';
 import {
-	LatencySketch, histogramOfDifference, keyLatency, latencyHistogram, recordKeyedLatency, summarizeDifference, summarizeLatency, type LatencyBucket,
+	LatencySketch, differenceFellBack, histogramOfDifference, keyLatency, latencyHistogram, recordKeyedLatency, summarizeDifference, summarizeLatency, type LatencyBucket,
 } from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {buildRow, groupKeyOf, materializeRow, topPaths, type LatencyDifference, type RowContext} from './rows.js';
@@ -516,20 +516,37 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		return {list: [...grouped.values()], covers: filter === null ? (usePeers ? 'peers' : 'cells') : null};
 	}
 
+	/** What left the tables of what `covers` holds, for one role. */
+	const removedOf = (covers: Covers, role: Role): RemovedFigures => covers === 'rows' ? endpoints.removedRows[role]
+		: (covers === 'peers' && role === 'server' ? peers.removedCells.server : endpoints.removedCells[role]);
+
+	/** Every exchange of the roles since start, less what left the table of `covers` if given: count, errors, 10 s rate. */
+	function roleFigures(roles: readonly Role[], context: RowContext, lessRemoved: Covers | null): {count: number; errors: number; ratePerSec: number} {
+		let count = 0;
+		let errors = 0;
+		const {sums, nowMs, watchedS} = context;
+		sums.clear(false);
+		for (const role of roles) {
+			const of = totals[role];
+			count += of.count;
+			errors += of.errors;
+			if (lessRemoved !== null) {
+				const removed = removedOf(lessRemoved, role);
+				count -= removed.count;
+				errors -= removed.errors;
+			}
+			of.windows.addTo(sums, nowMs, true);
+		}
+		return {count, errors, ratePerSec: sums.rates(watchedS).rate10s};
+	}
+
 	/**
 	 * The quantiles of `own`, endpoint-table cells (or rows) of the given
 	 * roles, as every exchange of those roles less what left the table less
 	 * `rest`, the other cells (rows) still in it.
 	 */
-	/** What left the tables of what `covers` holds, for one role. */
-	const removedOf = (covers: Covers, role: Role): RemovedFigures => covers === 'rows' ? endpoints.removedRows[role]
-		: (covers === 'peers' && role === 'server' ? peers.removedCells.server : endpoints.removedCells[role]);
-
 	function differenceOf(own: readonly Cell[], rest: () => readonly Cell[], roles: readonly Role[], covers: Covers): RowDifference {
-		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => {
-			const of = role === 'server' ? totals.server : totals.client;
-			return measure === 'latency' ? of.latency.store : of.ttfbBuckets;
-		};
+		const all = (measure: 'latency' | 'ttfb', role: Role): CompactStore => measure === 'latency' ? totals[role].latency.store : totals[role].ttfbBuckets;
 		const minus = (measure: 'latency' | 'ttfb'): CompactStore[] =>
 			[...roles.map(role => removedOf(covers, role)[measure].store), ...rest().map(cell => cell[measure].store)];
 		const of = (measure: 'latency' | 'ttfb') => (): LatencySummary =>
@@ -571,7 +588,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 		}
 		const difference = rest === null ? null : differenceTotals(rest, view, context);
-		if (difference === null || difference.count !== keptCount) {
+		const holds = difference !== null && difference.count === keptCount;
+		if (difference !== null && !holds) {
+			differenceFellBack();
+		}
+		if (!holds) {
 			let count = 0;
 			let errors = 0;
 			let ratePerSec = 0;
@@ -582,24 +603,13 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 			return {count, errors, ratePerSec, latencyMs: summarizeLatency(contributing.map(cell => cell.latency))};
 		}
-		return {...difference, latencyMs: differenceOf(contributing, () => rest!.cells, rolesOf(view), rest!.covers).latency()};
+		return {...difference!, latencyMs: differenceOf(contributing, () => rest!.cells, rolesOf(view), rest!.covers).latency()};
 	}
 
 	/** Count, errors and rate of every exchange of the view's roles less what left the table less `rest`. */
 	function differenceTotals(rest: Dropped, view: ViewOptions, context: RowContext): {count: number; errors: number; ratePerSec: number} {
-		const roles = rolesOf(view);
-		let count = 0;
-		let errors = 0;
+		let {count, errors, ratePerSec} = roleFigures(rolesOf(view), context, rest.covers);
 		const {sums, nowMs, watchedS} = context;
-		sums.clear(false);
-		for (const role of roles) {
-			const of = role === 'server' ? totals.server : totals.client;
-			const removed = removedOf(rest.covers, role);
-			count += of.count - removed.count;
-			errors += of.errors - removed.errors;
-			of.windows.addTo(sums, nowMs, true);
-		}
-		let ratePerSec = sums.rates(watchedS).rate10s;
 		sums.clear(false);
 		for (const cell of rest.cells) {
 			count -= cell.count;
@@ -693,16 +703,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		let kept: KeptTotals;
 		if (filter === null) {
 			// Since start, expired rows included: the figures of every exchange of the chosen roles.
-			const roles = view.role === 'both' ? [totals.server, totals.client] : [totals[view.role]];
-			let count = 0;
-			let errors = 0;
-			context.sums.clear(false);
-			for (const role of roles) {
-				count += role.count;
-				errors += role.errors;
-				role.windows.addTo(context.sums, nowMs, true);
-			}
-			kept = {count, errors, ratePerSec: context.sums.rates(context.watchedS).rate10s, latencyMs: summarizeLatency(roles.map(role => role.latency))};
+			const roles = rolesOf(view);
+			kept = {...roleFigures(roles, context, null), latencyMs: summarizeLatency(roles.map(role => totals[role].latency))};
 		} else {
 			kept = keptTotals(rows, contributing, view, context);
 		}

@@ -66,46 +66,18 @@ export const isError = (role: Role, status: number): boolean => status >= 500 ||
 /** The identity fields a row shows when all its cells share them (null where they differ). */
 export type SharedIdentity = {pid: number | null; comm: string | null; role: Role | null; host: string | null; container: string | null};
 
-/** What all cells share, in one pass (a tick asks this of every row). */
-export function sharedIdentity(cells: readonly Cell[]): SharedIdentity {
-	const first = cells[0]!.identity;
-	let pid: number | null = first.pid;
-	let comm: string | null = first.comm;
-	let role: Role | null = first.role;
-	let host: string | null = first.host;
-	let container: string | null = first.container;
-	for (let i = 1; i < cells.length; i++) {
-		const identity = cells[i]!.identity;
-		if (identity.pid !== pid) {
-			pid = null;
-		}
-		if (identity.comm !== comm) {
-			comm = null;
-		}
-		if (identity.role !== role) {
-			role = null;
-		}
-		if (identity.host !== host) {
-			host = null;
-		}
-		if (identity.container !== container) {
-			container = null;
-		}
-	}
-	return {pid, comm, role, host, container};
-}
-
 /**
- * What the cells behind some figures share: a row sum's members (what it
- * keeps of them), another cell itself. A row of a view made of thousands of
- * cells, through their row sums, reads tens of row sums, not the cells.
+ * What the cells behind some figures share, in one pass (a tick asks this of
+ * the rows it shows): of a cell, its identity; of a row sum, what its
+ * members share (kept on it). A row of a view made of thousands of cells,
+ * through their row sums, reads tens of row sums, not the cells.
  */
-export function sharedIdentityOfFigures(figures: readonly Cell[]): SharedIdentity {
-	const first = figures[0]!;
-	const shared = first.isRowSum ? {...first.membersShare()} : sharedIdentity([first]);
+export function sharedIdentity(figures: readonly Cell[]): SharedIdentity {
+	const ownOf = (figure: Cell): SharedIdentity | CellIdentity => figure.isRowSum ? figure.membersShare() : figure.identity;
+	const {pid, comm, role, host, container} = ownOf(figures[0]!);
+	const shared: SharedIdentity = {pid, comm, role, host, container};
 	for (let i = 1; i < figures.length; i++) {
-		const figure = figures[i]!;
-		const own = figure.isRowSum ? figure.membersShare() : figure.identity;
+		const own = ownOf(figures[i]!);
 		if (own.pid !== shared.pid) {
 			shared.pid = null;
 		}

@@ -3,7 +3,7 @@
 // per-second rings).
 
 import type {Role} from '../http/exchange.js';
-import {endpointRowKey, sharedIdentityOfFigures, statusClassIndex, type Cell} from './cell.js';
+import {endpointRowKey, sharedIdentity, statusClassIndex, type Cell} from './cell.js';
 import {otherLabel} from './cell-table.js';
 import {keptP99, keptSummary, summarizeLatency} from './latency.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
@@ -229,7 +229,7 @@ class BuiltRow implements Row {
 			const endpoint = groupBy === 'endpoint' && !isOther;
 			const {pid, comm, role, host, container} = cells.length === 1 && cells[0]!.members === members && members.length > 0
 				? cells[0]!.membersShare()
-				: sharedIdentityOfFigures(cells); // the members are the figures' (a row sum's members, or the cell)
+				: sharedIdentity(cells); // the members are the figures' (a row sum's members, or the cell)
 			this.identity = {
 				label: labelOf(first, groupBy),
 				role,
