@@ -96,6 +96,8 @@ function traffic(seed: number, count: number, fromMs: number, spanMs: number, la
 			query: null,
 			host: service.hosts[Math.floor(random() * service.hosts.length)]!,
 			httpVersion: '1.1',
+			tls: false,
+			grpcStatus: null,
 			status: roll < 0.8 ? 200 : (roll < 0.85 ? 304 : (roll < 0.93 ? 404 : 503)),
 			// Sums of these identify a group among the rows (see check).
 			requestBytes: 100 + Math.floor(random() * 1_000_000),

@@ -29,7 +29,7 @@ const exchanges: readonly Exchange[] = [
 		role: 'client', pid: 31_337, tid: 31_340, comm: 'python3', container: 'jobs-7f9c', fd: 7, connId: 2 ** 40,
 		local: {address: '::ffff:10.0.0.5', port: 41_234}, remote: {address: 'fd00::1', port: 443},
 		method: 'PATCH', path: '/v1/items/42', query: 'expand=owner&token=s3cret', host: null, httpVersion: '1.0',
-		status: 418, requestBytes: 0, responseBytes: 1_048_576,
+		tls: true, grpcStatus: 14, status: 418, requestBytes: 0, responseBytes: 1_048_576,
 		startMs: t0 + 10.000_001, firstByteMs: t0 + 250.5, endMs: t0 + 1250.25,
 	}),
 	makeExchange({comm: 'ñginx "quoted" \\ \u0007 \u2028', path: '/caf\u00E9/\u{1F600}', host: 'example.com:8443', status: 101, startMs: t0 + 5000, firstByteMs: t0 + 5000, endMs: t0 + 5000}),
@@ -103,8 +103,9 @@ test('query strings: not in the line when the exchange has none; written and rea
 	t.is(JSON.parse(exchangeToLine(withQuery)).path, '/search', 'the path never carries the query');
 	// Every field, in the order docs/record-format.md gives, query after path only when there is one.
 	const order = ['role', 'pid', 'tid', 'comm', 'container', 'fd', 'connId', 'local', 'remote', 'method', 'path', 'query', 'host',
-		'httpVersion', 'status', 'requestBytes', 'responseBytes', 'startMs', 'firstByteMs', 'endMs'];
+		'httpVersion', 'tls', 'status', 'requestBytes', 'responseBytes', 'startMs', 'firstByteMs', 'endMs'];
 	t.deepEqual(Object.keys(JSON.parse(exchangeToLine(withQuery))), order);
+	t.deepEqual(Object.keys(JSON.parse(exchangeToLine({...withQuery, grpcStatus: 0}))), [...order.slice(0, 15), 'grpcStatus', ...order.slice(15)]);
 	t.deepEqual(Object.keys(JSON.parse(line)), order.filter(name => name !== 'query'));
 });
 
@@ -182,7 +183,7 @@ test('lenient about fields a hand-written line leaves out, strict about types', 
 	const minimal = lineToExchange(JSON.stringify({role: 'server', pid: 7, method: 'GET', path: '/x', status: 200, startMs: t0, endMs: t0 + 4}));
 	t.true(minimal.ok);
 	if (minimal.ok) {
-		t.like(minimal.exchange, {tid: 7, comm: '', container: null, query: null, host: null, httpVersion: '1.1', firstByteMs: t0 + 4, requestBytes: 0});
+		t.like(minimal.exchange, {tid: 7, comm: '', container: null, query: null, host: null, httpVersion: '1.1', tls: false, grpcStatus: null, firstByteMs: t0 + 4, requestBytes: 0});
 	}
 	// The hand-written line of docs/record-format.md, and a field httptop does not know (ignored).
 	const handWritten = lineToExchange('{"role":"client","pid":5,"method":"GET","path":"/x","status":200,"startMs":1764050663650,"endMs":1764050663662,"note":"extra"}');

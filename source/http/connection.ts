@@ -195,6 +195,8 @@ export class Connection implements StreamOwner {
 			query: target.query,
 			host: request.head.host ?? target.authority,
 			httpVersion: request.head.version,
+			tls: false,
+			grpcStatus: null,
 			status: response.head.status,
 			requestBytes: request.bytes,
 			responseBytes: response.bytes,

@@ -17,7 +17,9 @@ export type Exchange = {
 	readonly path: string; // request target without the query string
 	readonly query: string | null; // the query string without '?': a secret, never shown unless asked
 	readonly host: string | null; // Host header
-	readonly httpVersion: string; // "1.0" or "1.1"
+	readonly httpVersion: string; // "1.0", "1.1" or "2"
+	readonly tls: boolean; // the plaintext came from a TLS library's read and write calls, not from the socket
+	readonly grpcStatus: number | null; // the grpc-status trailer of a gRPC call; null when not gRPC
 	readonly status: number; // final status code (1xx interim responses are skipped)
 	readonly requestBytes: number; // request line + headers + body, as moved by the syscalls
 	readonly responseBytes: number; // status line + headers + body

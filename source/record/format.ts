@@ -26,6 +26,10 @@ export function exchangeToLine(exchange: Exchange): string {
 	}
 	record['host'] = exchange.host;
 	record['httpVersion'] = exchange.httpVersion;
+	record['tls'] = exchange.tls;
+	if (exchange.grpcStatus !== null && exchange.grpcStatus !== undefined) {
+		record['grpcStatus'] = exchange.grpcStatus;
+	}
 	record['status'] = exchange.status;
 	record['requestBytes'] = exchange.requestBytes;
 	record['responseBytes'] = exchange.responseBytes;
@@ -57,6 +61,8 @@ const isStringOrNull = (value: unknown): value is string | null => value === nul
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isInteger = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+const isCountOrNull = (value: unknown): value is number | null => value === null || isCount(value);
 const isStatus = (value: unknown): value is number => isInteger(value) && value >= 100 && value <= 999;
 const isPort = (value: unknown): value is number => isInteger(value) && value >= 0 && value <= 65_535;
 const isRole = (value: unknown): value is 'server' | 'client' => value === 'server' || value === 'client';
@@ -101,6 +107,8 @@ export function lineToExchange(line: string): LineResult {
 			query: field(parsed, 'query', isStringOrNull, 'a string or null', null),
 			host: field(parsed, 'host', isStringOrNull, 'a string or null', null),
 			httpVersion: field(parsed, 'httpVersion', isString, 'a string', '1.1'),
+			tls: field(parsed, 'tls', isBoolean, 'true or false', false),
+			grpcStatus: field(parsed, 'grpcStatus', isCountOrNull, 'an integer or null', null),
 			status: field(parsed, 'status', isStatus, 'an integer from 100 to 999'),
 			requestBytes: field(parsed, 'requestBytes', isCount, 'a byte count', 0),
 			responseBytes: field(parsed, 'responseBytes', isCount, 'a byte count', 0),

@@ -49,6 +49,8 @@ export function makeExchange(fields: Partial<Exchange> & {readonly startMs: numb
 		query: null,
 		host: 'localhost:8080',
 		httpVersion: '1.1',
+		tls: false,
+		grpcStatus: null,
 		status: 200,
 		requestBytes: 120,
 		responseBytes: 900,
