@@ -398,6 +398,7 @@ test('random bytes on many connections never throw and count what they cost', (t
 			origin: 'unknown',
 			direction: random() < 0.5 ? 'ingress' : 'egress',
 			syscall: 'read',
+			tls: false,
 			local: {address: '127.0.0.1', port: 80},
 			remote: {address: '127.0.0.1', port: 1000 + connId},
 			tsEnterNs: index * 1000,

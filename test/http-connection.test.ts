@@ -29,6 +29,7 @@ const chunk = (direction: Direction, text: string | Buffer, bytes?: number, capt
 		origin: 'accepted',
 		direction,
 		syscall: direction === 'ingress' ? 'read' : 'writev',
+		tls: false,
 		local: {address: '127.0.0.1', port: 8080},
 		remote: {address: '127.0.0.1', port: 50_000},
 		tsEnterNs: clock,

@@ -132,6 +132,7 @@ class BatchDataEvent implements DataEvent {
 	origin: ConnectionOrigin = 'unknown';
 	direction: Direction = 'egress';
 	syscall = '';
+	tls = false;
 	local: Endpoint = noEndpoint;
 	remote: Endpoint = noEndpoint;
 	tsEnterNs = 0;

@@ -20,7 +20,9 @@ export type DataEvent = {
 	readonly comm: string; // raw thread name from the kernel: hostile, sanitise before display
 	readonly origin: ConnectionOrigin;
 	readonly direction: Direction;
-	readonly syscall: string; // "read", "writev", "sendfile", ...
+	readonly syscall: string; // "read", "writev", "sendfile", ... ("ssl_read", "ssl_write" for TLS plaintext)
+	/** The bytes are plaintext taken from a TLS library's read or write call on this connection, not the socket's bytes. */
+	readonly tls: boolean;
 	readonly local: Endpoint;
 	readonly remote: Endpoint;
 	readonly tsEnterNs: number; // CLOCK_MONOTONIC nanoseconds at syscall entry; ingress: tsExitNs (the kernel does not read the clock at a read's entry)

@@ -38,6 +38,7 @@ export class Connection implements StreamOwner {
 	private readonly pid: number;
 	private readonly fd: number;
 	private readonly seenFromStart: boolean; // accepted or connected while tracing
+	private readonly tls: boolean; // HTTPS: the streams carry the TLS library's plaintext
 	private readonly local: Endpoint;
 	private readonly remote: Endpoint;
 	private readonly ingress: MessageStream;
@@ -56,6 +57,7 @@ export class Connection implements StreamOwner {
 		this.pid = first.pid;
 		this.fd = first.fd;
 		this.seenFromStart = first.origin !== 'unknown';
+		this.tls = first.tls;
 		this.local = first.local;
 		this.remote = first.remote;
 		this.ingress = new MessageStream(this, 'ingress', context.maxHeadBytes, context.budget);
@@ -195,7 +197,7 @@ export class Connection implements StreamOwner {
 			query: target.query,
 			host: request.head.host ?? target.authority,
 			httpVersion: request.head.version,
-			tls: false,
+			tls: this.tls,
 			grpcStatus: null,
 			status: response.head.status,
 			requestBytes: request.bytes,
