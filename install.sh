@@ -13,7 +13,7 @@ command -v apt-get >/dev/null || die "I only know Debian and Ubuntu (apt-get); i
 # Build: clang/llvm for the BPF object, libbpf/libelf/zlib headers and a C++ toolchain for the addon.
 # Run and test: bpftool (inspection), wrk, nginx, curl, ab, python3 (real peers for tests and
 # benchmarks), tmux (the terminal tests), podman, runc and debootstrap (the container path and its test).
-packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev pkg-config make g++ python3 bpftool
+packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev libcapstone-dev pkg-config make g++ python3 bpftool
 	curl tmux wrk nginx-light apache2-utils ca-certificates podman runc debootstrap)
 
 missing=()

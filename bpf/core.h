@@ -155,4 +155,38 @@ struct task_struct {
 	struct files_struct *files;
 } __attribute__((preserve_access_index));
 
+/*
+ * The registers a uprobe sees, as the architecture's ptrace ABI lays them out
+ * (bpf_tracing.h's PT_REGS_* macros read these fields). Go's register ABI
+ * (Go 1.17+) is read through the GO_* macros, its one arch switch.
+ */
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	unsigned long rax, rcx, rdx, rsi, rdi, orig_rax, rip, cs, eflags, rsp, ss;
+};
+/* arguments and results in RAX, RBX, RCX...; the running goroutine in R14 */
+#define GO_ARG1(r) ((r)->rax)
+#define GO_ARG2(r) ((r)->rbx)
+#define GO_ARG3(r) ((r)->rcx)
+#define GO_RESULT1(r) ((r)->rax)
+#define GO_GOROUTINE(r) ((r)->r14)
+#elif defined(__TARGET_ARCH_arm64)
+struct pt_regs;
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+};
+/* arguments and results in R0, R1, R2...; the running goroutine in R28 */
+#define GO_ARG1(r) (((const struct user_pt_regs *)(r))->regs[0])
+#define GO_ARG2(r) (((const struct user_pt_regs *)(r))->regs[1])
+#define GO_ARG3(r) (((const struct user_pt_regs *)(r))->regs[2])
+#define GO_RESULT1(r) (((const struct user_pt_regs *)(r))->regs[0])
+#define GO_GOROUTINE(r) (((const struct user_pt_regs *)(r))->regs[28])
+#else
+#error "httptop's uprobes know x86 and arm64: build with ARCH=x86 or ARCH=arm64"
+#endif
+
 #endif /* HTTPTOP_CORE_H */

@@ -12,6 +12,7 @@
 #include "core.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
 #include "httptop.h"
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
@@ -23,6 +24,7 @@ const volatile __u32 self_tgid = 0;          /* httptop's own process: never tra
 const volatile bool noop = false;            /* benchmark floor: every program returns at once */
 const volatile bool task_storage = false;    /* data syscalls' arguments in inflight_task, not inflight */
 const volatile bool args_only = false;       /* benchmark: data syscalls' arguments saved at entry and taken at exit, nothing else */
+const volatile bool tls_on = false;          /* TLS probes in use: TLS sockets take plaintext from the TLS calls */
 const volatile bool filter_tgids_on = false; /* follow only tgids in filter_tgids */
 const volatile bool filter_comms_on = false; /* follow only comms in filter_comms */
 const volatile bool filter_ports_on = false; /* follow only ports in filter_ports */
@@ -45,8 +47,16 @@ struct {
 enum conn_state {
 	CONN_UNKNOWN = 0,  /* not yet seen to carry HTTP/1.x */
 	CONN_HTTP = 1,     /* every chunk is delivered */
-	CONN_NOT_HTTP = 2, /* another protocol: nothing is delivered */
-	CONN_IGNORED = 3,  /* excluded by the selection filters */
+	CONN_TLS = 2,      /* TLS records: the socket's bytes are not delivered, the TLS calls' plaintext is */
+	CONN_NOT_HTTP = 3, /* another protocol: nothing is delivered */
+	CONN_IGNORED = 4,  /* excluded by the selection filters */
+};
+
+/* What a TLS connection's plaintext carries, decided like a socket's first chunk */
+enum plain_state {
+	PLAIN_UNKNOWN = 0,
+	PLAIN_HTTP = 1,
+	PLAIN_NOT_HTTP = 2,
 };
 
 /* a connection's first chunks decide; pre-existing ones get this many tries */
@@ -62,13 +72,15 @@ struct conn {
 	__u32 state;       /* enum conn_state */
 	__u32 unknown_chunks;
 	__u8 origin;       /* enum httptop_origin */
-	__u8 pad;
+	__u8 plain;        /* enum plain_state, for CONN_TLS */
 	__u16 family;
 	__u16 local_port;
 	__u16 remote_port;
 	__u8 local_addr[16];
 	__u8 remote_addr[16];
 	char comm[HTTPTOP_COMM_LEN];
+	__u32 plain_unknown_chunks;
+	__u32 pad;
 };
 
 /* {tgid, fd} -> connection state; LRU so that exited processes cannot fill it */
@@ -185,6 +197,145 @@ static __always_inline void count(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* ---- TLS: where the plaintext of a TLS library call belongs ---- */
+
+/* A TLS library read or write under way. */
+struct tls_call {
+	__u64 session;     /* SSL *, gnutls_session_t or *tls.Conn: what the fd cache is keyed by */
+	__u64 buf;         /* the plaintext buffer */
+	__u64 ex_bytes;    /* SSL_read_ex/SSL_write_ex: where the library stores the byte count; 0 otherwise */
+	__u64 ts_ns;       /* a pending write: when its call returned */
+	__s32 fd;          /* the socket a syscall made inside the call used; -1: none (yet) */
+	__u8 direction;    /* enum httptop_direction */
+	__u8 pad[3];
+};
+
+/* a pending write older than this is not the one the socket write carries */
+#define TLS_PENDING_WRITE_NS (500 * 1000 * 1000ULL)
+
+/* pid_tgid -> the TLS call this thread is inside (a socket syscall made in it names the fd) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct tls_call);
+} tls_calls SEC(".maps");
+
+struct goroutine_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 goroutine; /* the g pointer: a goroutine can leave a call on another thread than it entered on */
+};
+
+/* {tgid, goroutine} -> Go's (*tls.Conn).Read or Write under way, until one of its RETs */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct goroutine_key);
+	__type(value, struct tls_call);
+} go_tls_calls SEC(".maps");
+
+struct session_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 session;
+};
+
+/* {tgid, session} -> the socket fd it was last tied to: for calls served from the library's buffer */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct session_key);
+	__type(value, __s32);
+} tls_fds SEC(".maps");
+
+/*
+ * pid_tgid -> the TLS socket this thread read last, until a TLS read takes it:
+ * Node decrypts from memory after the socket read, with no syscall inside
+ * SSL_read, so the read just before it on the same thread is its socket.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __s32);
+} tls_last_read SEC(".maps");
+
+/* a TLS write's plaintext, copied as its call returned: Node frees the buffer before the socket write */
+struct pending_write {
+	struct tls_call call; /* ex_bytes: the plaintext's length; ts_ns: when the call returned */
+	__u32 captured;
+	__u32 pad;
+	__u8 data[HTTPTOP_CAPTURE_BYTES];
+};
+
+/*
+ * pid_tgid -> a TLS write whose socket was not known yet: Node encrypts into
+ * memory and writes the socket right after SSL_write on the same thread, so
+ * that write names the socket, and the plaintext goes then.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct pending_write);
+} tls_pending_write SEC(".maps");
+
+/* a pending write under construction: too big for the stack */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pending_write);
+} pending_scratch SEC(".maps");
+
+static __always_inline int tls_emit_pending(struct conn *c, struct pending_write *pending, __u64 pid_tgid, __s32 fd);
+static __always_inline int tls_emit(struct conn *c, struct tls_call *call, __u64 pid_tgid, __s32 fd, __u32 bytes);
+
+/* a write to TLS socket fd: the plaintext of this thread's TLS write that waited for its socket goes now */
+static __always_inline void flush_pending_tls_write(__u64 pid_tgid, struct conn *c, __s32 fd)
+{
+	struct pending_write *pending = bpf_map_lookup_elem(&tls_pending_write, &pid_tgid);
+
+	if (!pending)
+		return;
+	if (bpf_ktime_get_ns() - pending->call.ts_ns > TLS_PENDING_WRITE_NS) {
+		count(HTTPTOP_CTR_TLS_UNBOUND);
+	} else {
+		struct session_key key = {.tgid = pid_tgid >> 32, .session = pending->call.session};
+
+		bpf_map_update_elem(&tls_fds, &key, &fd, BPF_ANY);
+		tls_emit_pending(c, pending, pid_tgid, fd);
+	}
+	bpf_map_delete_elem(&tls_pending_write, &pid_tgid);
+}
+
+/*
+ * A socket syscall on this thread: if the thread is inside a TLS call, the
+ * call's session uses this fd; a read of a TLS socket is remembered for the
+ * TLS read that follows it (Node).
+ */
+static __always_inline void note_tls_socket(__u64 pid_tgid, struct conn *c, __s32 fd, __u8 direction)
+{
+	struct tls_call *call;
+
+	if (c->state == CONN_NOT_HTTP || c->state == CONN_IGNORED || c->state == CONN_HTTP)
+		return;
+	call = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
+	if (call) {
+		struct session_key key = {.tgid = pid_tgid >> 32, .session = call->session};
+
+		call->fd = fd;
+		bpf_map_update_elem(&tls_fds, &key, &fd, BPF_ANY);
+	}
+	if (c->state != CONN_TLS)
+		return;
+	if (direction == HTTPTOP_INGRESS)
+		bpf_map_update_elem(&tls_last_read, &pid_tgid, &fd, BPF_ANY);
+	else
+		flush_pending_tls_write(pid_tgid, c, fd);
 }
 
 /* find the struct sock behind fd if it is a stream socket that can carry HTTP: TCP (IPv4, IPv6) or AF_UNIX */
@@ -361,7 +512,11 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 		return 0;
 	}
 	c = conn_of(tgid, fd);
-	if (!c || c->state >= CONN_NOT_HTTP)
+	if (!c)
+		return 0;
+	if (tls_on)
+		note_tls_socket(pid_tgid, c, fd, direction);
+	if (c->state >= CONN_TLS)
 		return 0;
 	/* a connection not yet known as HTTP has nothing to give sendfile's byte count */
 	if (kind == ARGS_SENDFILE && c->state != CONN_HTTP)
@@ -423,6 +578,12 @@ static __always_inline bool could_start_http(const __u8 *p, __u32 n)
 			return true;
 	}
 	return false;
+}
+
+/* a TLS record's header: change_cipher_spec, alert, handshake or application_data, version 3.x */
+static __always_inline bool looks_like_tls(const __u8 *p)
+{
+	return p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04;
 }
 
 /* surely another protocol: TLS records, the HTTP/2 preface */
@@ -540,7 +701,7 @@ static __always_inline void submit(void *rec, __u64 size)
  * >= total); the bytes after `captured` are padding.
  */
 static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pid_tgid, __u32 bytes,
-				    __u32 total, const __u32 room)
+				    __u32 total, const __u32 room, const __u16 flags_bits)
 {
 	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										    : BPF_RB_NO_WAKEUP;
@@ -560,6 +721,7 @@ static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pi
 		n = 0;
 	}
 	fill_header(h, c, a, pid_tgid, HTTPTOP_RECORD_DATA);
+	h->flags = flags_bits;
 	h->bytes = bytes;
 	h->captured = n;
 	if (n < bytes)
@@ -567,6 +729,21 @@ static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pi
 	bpf_ringbuf_submit(h, flags);
 	count(HTTPTOP_CTR_RECORDS);
 	return 0;
+}
+
+/* a one-buffer record in the smallest size class that holds the copy */
+static __always_inline int emit_sized(struct conn *c, struct inflight *a, __u64 pid_tgid, __u32 bytes,
+				      const __u16 flags_bits)
+{
+	__u32 total = bytes < HTTPTOP_CAPTURE_BYTES ? bytes : HTTPTOP_CAPTURE_BYTES;
+
+	if (total <= 128)
+		return emit_buf(c, a, pid_tgid, bytes, total, 128, flags_bits);
+	if (total <= 512)
+		return emit_buf(c, a, pid_tgid, bytes, total, 512, flags_bits);
+	if (total <= 1024)
+		return emit_buf(c, a, pid_tgid, bytes, total, 1024, flags_bits);
+	return emit_buf(c, a, pid_tgid, bytes, total, HTTPTOP_CAPTURE_BYTES, flags_bits);
 }
 
 /* the name of an AF_UNIX socket into dst (128 bytes of room); returns its length, 0 if unnamed */
@@ -659,6 +836,16 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			http = c->origin != HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF && !peek_short(head, &a, bytes) &&
 			       could_start_http(head, bytes);
 		if (!http) {
+			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
+				/* its plaintext comes from the TLS library's calls */
+				c->state = CONN_TLS;
+				count(HTTPTOP_CTR_TLS_CONNS);
+				if (a.direction == HTTPTOP_INGRESS)
+					bpf_map_update_elem(&tls_last_read, &pid_tgid, &a.fd, BPF_ANY);
+				else
+					flush_pending_tls_write(pid_tgid, c, a.fd);
+				return 0;
+			}
 			if (surely_not_http(head) || c->origin != HTTPTOP_ORIGIN_UNKNOWN ||
 			    ++c->unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
 				/* we saw this connection's first bytes (or enough of them): not HTTP/1.x */
@@ -677,17 +864,8 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 		return 0;
 
 	/* one buffer: in place, in the smallest size class that holds the copy */
-	if (kind == ARGS_BUF) {
-		__u32 total = bytes < HTTPTOP_CAPTURE_BYTES ? bytes : HTTPTOP_CAPTURE_BYTES;
-
-		if (total <= 128)
-			return emit_buf(c, &a, pid_tgid, bytes, total, 128);
-		if (total <= 512)
-			return emit_buf(c, &a, pid_tgid, bytes, total, 512);
-		if (total <= 1024)
-			return emit_buf(c, &a, pid_tgid, bytes, total, 1024);
-		return emit_buf(c, &a, pid_tgid, bytes, total, HTTPTOP_CAPTURE_BYTES);
-	}
+	if (kind == ARGS_BUF)
+		return emit_sized(c, &a, pid_tgid, bytes, 0);
 	if (kind == ARGS_IOV)
 		captured = copy_iov_payload(rec->data, &a, bytes);
 	fill_header(&rec->hdr, c, &a, pid_tgid, HTTPTOP_RECORD_DATA);
@@ -876,5 +1054,345 @@ int enter_close(struct syscall_enter_ctx *ctx)
 		submit(rec, sizeof(rec->hdr));
 	}
 	bpf_map_delete_elem(&conns, &key);
+	return 0;
+}
+
+/* ---- TLS plaintext: uprobes on the TLS libraries' read and write functions ---- */
+
+/* whether a TLS connection's plaintext is HTTP, from its first plaintext chunk (as exit_data decides for sockets) */
+static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 bytes, const bool in_kernel)
+{
+	__u8 head[8] = {};
+
+	if (c->plain == PLAIN_HTTP)
+		return true;
+	if (c->plain == PLAIN_NOT_HTTP)
+		return false;
+	if (bytes >= 8) {
+		if (!(in_kernel ? bpf_probe_read_kernel(head, 8, (void *)buf) : bpf_probe_read_user(head, 8, (void *)buf)) &&
+		    looks_like_http(head)) {
+			c->plain = PLAIN_HTTP;
+			return true;
+		}
+	} else {
+		__u64 len = bytes;
+
+		VERIFIER_BOUND(len, 7);
+		if (!(in_kernel ? bpf_probe_read_kernel(head, len, (void *)buf) : bpf_probe_read_user(head, len, (void *)buf)) &&
+		    could_start_http(head, bytes)) {
+			c->plain = PLAIN_HTTP;
+			return true;
+		}
+	}
+	/* seen from its first plaintext (or given enough tries when joined late): not HTTP/1.x */
+	if (c->origin != HTTPTOP_ORIGIN_UNKNOWN || ++c->plain_unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
+		c->plain = PLAIN_NOT_HTTP;
+		count(HTTPTOP_CTR_TLS_NOT_HTTP);
+	} else {
+		count(HTTPTOP_CTR_SKIPPED_CHUNKS);
+	}
+	return false;
+}
+
+static __always_inline bool tls_call_traced(__u32 tgid)
+{
+	return tls_on && tgid != self_tgid && !gate_shut();
+}
+
+/*
+ * The end of a TLS call that moved `bytes` of plaintext: find its socket (a
+ * syscall made inside the call, else the socket this thread just read for a
+ * TLS read, else the session's last socket), and send the plaintext down the
+ * same path as a socket's bytes, flagged TLS.
+ */
+static __always_inline int tls_return(struct tls_call *call, __u64 pid_tgid, __u32 bytes)
+{
+	struct session_key key = {.tgid = pid_tgid >> 32, .session = call->session};
+	bool reading = call->direction == HTTPTOP_INGRESS;
+	struct conn *c;
+	__s32 fd = call->fd;
+
+	if (reading) {
+		__s32 *last = bpf_map_lookup_elem(&tls_last_read, &pid_tgid);
+
+		if (fd < 0 && last)
+			fd = *last;
+		/* taken: a later read served from the library's buffer must not reuse it */
+		if (last)
+			bpf_map_delete_elem(&tls_last_read, &pid_tgid);
+	}
+	if (fd < 0) {
+		__s32 *cached = bpf_map_lookup_elem(&tls_fds, &key);
+
+		if (cached)
+			fd = *cached;
+	} else {
+		bpf_map_update_elem(&tls_fds, &key, &fd, BPF_ANY);
+	}
+	if (!bytes)
+		return 0;
+	if (fd < 0 && !reading) {
+		/* the socket write that follows on this thread will tell (Node); one write waits at a time */
+		__u32 zero = 0;
+		struct pending_write *pending = bpf_map_lookup_elem(&pending_scratch, &zero);
+		__u64 n = bytes;
+
+		if (!pending)
+			return 0;
+		pending->call = *call;
+		pending->call.ex_bytes = bytes;
+		pending->call.ts_ns = bpf_ktime_get_ns();
+		barrier_var(n);
+		if (n > HTTPTOP_CAPTURE_BYTES)
+			n = HTTPTOP_CAPTURE_BYTES;
+		pending->captured = bpf_probe_read_user(pending->data, n, (void *)call->buf) ? 0 : n;
+		if (bpf_map_update_elem(&tls_pending_write, &pid_tgid, pending, BPF_NOEXIST))
+			count(HTTPTOP_CTR_TLS_UNBOUND);
+		return 0;
+	}
+	struct conn_key ckey = {.tgid = key.tgid, .fd = fd};
+
+	c = fd >= 0 ? bpf_map_lookup_elem(&conns, &ckey) : NULL;
+	return tls_emit(c, call, pid_tgid, fd, bytes);
+}
+
+/* the plaintext of a TLS call tied to socket `fd` (its state c), down the same path as a socket's bytes */
+static __always_inline int tls_emit(struct conn *c, struct tls_call *call, __u64 pid_tgid, __s32 fd, __u32 bytes)
+{
+	struct inflight a = {};
+
+	if (!c || c->state != CONN_TLS) {
+		/* no socket seen carrying TLS: filtered connections are not lost, they were never followed */
+		if (!c || c->state != CONN_IGNORED)
+			count(HTTPTOP_CTR_TLS_UNBOUND);
+		return 0;
+	}
+	if (!plaintext_is_http(c, call->buf, bytes, false))
+		return 0;
+	a.ptr = call->buf;
+	a.fd = fd;
+	a.direction = call->direction;
+	a.syscall = call->direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE;
+	a.ts_enter_ns = 0; /* the record's times are the call's return */
+	return emit_sized(c, &a, pid_tgid, bytes, HTTPTOP_FLAG_TLS);
+}
+
+/* a pending write's copied plaintext, now that the socket write names its connection */
+static __always_inline int tls_emit_pending(struct conn *c, struct pending_write *pending, __u64 pid_tgid, __s32 fd)
+{
+	struct inflight a = {};
+	struct httptop_record *h;
+	__u64 n = pending->captured;
+
+	if (!c || c->state != CONN_TLS) {
+		if (!c || c->state != CONN_IGNORED)
+			count(HTTPTOP_CTR_TLS_UNBOUND);
+		return 0;
+	}
+	if (!plaintext_is_http(c, (__u64)pending->data, pending->call.ex_bytes, true))
+		return 0;
+	h = bpf_ringbuf_reserve(&records, sizeof(*h) + HTTPTOP_CAPTURE_BYTES, 0);
+	if (!h) {
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+		return 0;
+	}
+	barrier_var(n);
+	if (n > HTTPTOP_CAPTURE_BYTES)
+		n = HTTPTOP_CAPTURE_BYTES;
+	if (bpf_probe_read_kernel((__u8 *)(h + 1), n, pending->data))
+		n = 0;
+	a.fd = fd;
+	a.direction = HTTPTOP_EGRESS;
+	a.syscall = HTTPTOP_SYS_TLS_WRITE;
+	fill_header(h, c, &a, pid_tgid, HTTPTOP_RECORD_DATA);
+	h->flags = HTTPTOP_FLAG_TLS;
+	h->bytes = pending->call.ex_bytes;
+	h->captured = n;
+	if (n < h->bytes)
+		count(HTTPTOP_CTR_TRUNCATED);
+	bpf_ringbuf_submit(h, 0);
+	count(HTTPTOP_CTR_RECORDS);
+	return 0;
+}
+
+static __always_inline int tls_enter(void *session, void *buf, void *ex_bytes, __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tls_call call = {};
+
+	if (!tls_call_traced(pid_tgid >> 32))
+		return 0;
+	call.session = (__u64)session;
+	call.buf = (__u64)buf;
+	call.ex_bytes = (__u64)ex_bytes;
+	call.fd = -1;
+	call.direction = direction;
+	bpf_map_update_elem(&tls_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+/* a C library's call returned `ret` (< 0: an error or "want more"); SSL_*_ex return 1 and store the count */
+static __always_inline int tls_exit(long ret, bool ex)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct tls_call *saved = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
+	struct tls_call call;
+	__u64 bytes = 0;
+
+	if (!saved)
+		return 0;
+	call = *saved;
+	bpf_map_delete_elem(&tls_calls, &pid_tgid);
+	if (ex) {
+		if (ret == 1 && call.ex_bytes)
+			bpf_probe_read_user(&bytes, sizeof(bytes), (void *)call.ex_bytes);
+	} else if (ret > 0) {
+		bytes = ret;
+	}
+	if (bytes > 0x7fffffff)
+		bytes = 0;
+	return tls_return(&call, pid_tgid, bytes);
+}
+
+/* OpenSSL (libssl, or linked into an executable such as node): int SSL_read(SSL *, void *, int) */
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_enter, void *ssl, void *buf)
+{
+	return tls_enter(ssl, buf, 0, HTTPTOP_INGRESS);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_enter, void *ssl, void *buf)
+{
+	return tls_enter(ssl, buf, 0, HTTPTOP_EGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_return, int ret)
+{
+	return tls_exit(ret, false);
+}
+
+/* int SSL_read_ex(SSL *, void *, size_t, size_t *readbytes): what Python 3.10+ calls */
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_enter, void *ssl, void *buf, __u64 num, void *readbytes)
+{
+	return tls_enter(ssl, buf, readbytes, HTTPTOP_INGRESS);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_enter, void *ssl, void *buf, __u64 num, void *written)
+{
+	return tls_enter(ssl, buf, written, HTTPTOP_EGRESS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_ex_return, int ret)
+{
+	return tls_exit(ret, true);
+}
+
+/* GnuTLS: ssize_t gnutls_record_recv(gnutls_session_t, void *, size_t) and gnutls_record_send (entries as SSL_read's) */
+SEC("uretprobe")
+int BPF_KRETPROBE(gnutls_return, long ret)
+{
+	return tls_exit(ret, false);
+}
+
+/*
+ * Go's crypto/tls: func (c *Conn) Read(b []byte) (int, error) and Write, in
+ * the register ABI. No uretprobe (it would corrupt Go's moving stacks): the
+ * return is taken by a uprobe on each RET of the function, which may run on
+ * another thread than the entry, so the call waits under its goroutine.
+ */
+static __always_inline int go_tls_enter(struct pt_regs *ctx, __u8 direction)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct goroutine_key key = {.tgid = pid_tgid >> 32, .goroutine = GO_GOROUTINE(ctx)};
+	struct tls_call call = {};
+
+	if (!tls_call_traced(key.tgid))
+		return 0;
+	call.session = GO_ARG1(ctx);
+	call.buf = GO_ARG2(ctx);
+	call.fd = -1;
+	call.direction = direction;
+	bpf_map_update_elem(&go_tls_calls, &key, &call, BPF_ANY);
+	/* also under the thread, for the socket syscall made inside it */
+	bpf_map_update_elem(&tls_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int go_tls_read_enter(struct pt_regs *ctx)
+{
+	return go_tls_enter(ctx, HTTPTOP_INGRESS);
+}
+
+SEC("uprobe")
+int go_tls_write_enter(struct pt_regs *ctx)
+{
+	return go_tls_enter(ctx, HTTPTOP_EGRESS);
+}
+
+SEC("uprobe")
+int go_tls_return(struct pt_regs *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct goroutine_key key = {.tgid = pid_tgid >> 32, .goroutine = GO_GOROUTINE(ctx)};
+	struct tls_call *saved = bpf_map_lookup_elem(&go_tls_calls, &key);
+	struct tls_call *on_thread;
+	struct tls_call call;
+	__s64 n = GO_RESULT1(ctx);
+
+	if (!saved)
+		return 0;
+	call = *saved;
+	bpf_map_delete_elem(&go_tls_calls, &key);
+	on_thread = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
+	if (on_thread && on_thread->session == call.session) {
+		call.fd = on_thread->fd;
+		bpf_map_delete_elem(&tls_calls, &pid_tgid);
+	}
+	return tls_return(&call, pid_tgid, n > 0 && n <= 0x7fffffff ? n : 0);
+}
+
+/* a process called exec: user space looks at what it runs for TLS libraries to hook */
+SEC("tracepoint/sched/sched_process_exec")
+int process_exec(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct httptop_record *h;
+
+	if (!tls_call_traced(pid_tgid >> 32))
+		return 0;
+	h = bpf_ringbuf_reserve(&records, sizeof(*h), 0);
+	if (!h) {
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+		return 0;
+	}
+	__builtin_memset(h, 0, sizeof(*h));
+	h->kind = HTTPTOP_RECORD_EXEC;
+	h->tgid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ts_enter_ns = h->ts_exit_ns = bpf_ktime_get_ns();
+	bpf_get_current_comm(&h->comm, sizeof(h->comm));
+	/* hooks must be in place before the program gets far: wake user space now */
+	bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
+	count(HTTPTOP_CTR_RECORDS);
+	return 0;
+}
+
+/* a thread ended: what it was doing in a TLS call is over (keys of other kinds are LRU-bounded) */
+SEC("tracepoint/sched/sched_process_exit")
+int thread_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!tls_on)
+		return 0;
+	bpf_map_delete_elem(&tls_calls, &pid_tgid);
+	bpf_map_delete_elem(&tls_last_read, &pid_tgid);
+	bpf_map_delete_elem(&tls_pending_write, &pid_tgid);
 	return 0;
 }

@@ -28,6 +28,12 @@ enum httptop_record_kind {
 	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced stream socket (TCP or AF_UNIX) */
 	HTTPTOP_RECORD_CLOSE = 2, /* close() of a socket that carried HTTP */
 	HTTPTOP_RECORD_UNIX_NAMES = 3, /* the socket names of an AF_UNIX connection (struct httptop_unix_names) */
+	HTTPTOP_RECORD_EXEC = 4,  /* a process (tgid) called exec: user space looks for TLS libraries in it */
+};
+
+/* Bits of struct httptop_record's flags. */
+enum httptop_record_flag {
+	HTTPTOP_FLAG_TLS = 1, /* the payload is plaintext from a TLS library call, not the socket's bytes */
 };
 
 enum httptop_direction {
@@ -47,6 +53,8 @@ enum httptop_syscall {
 	HTTPTOP_SYS_SENDMSG = 7,
 	HTTPTOP_SYS_SENDFILE = 8,
 	HTTPTOP_SYS_CLOSE = 9,
+	HTTPTOP_SYS_TLS_READ = 10,  /* SSL_read(_ex), gnutls_record_recv, Go's (*tls.Conn).Read */
+	HTTPTOP_SYS_TLS_WRITE = 11, /* SSL_write(_ex), gnutls_record_send, Go's (*tls.Conn).Write */
 };
 
 /* How a connection was first seen: the role hint of its owner. */
@@ -67,10 +75,13 @@ enum httptop_counter {
 	HTTPTOP_CTR_READ_FAULTS = 3,    /* user memory that could not be read */
 	HTTPTOP_CTR_CONNS = 4,          /* stream socket connections followed (selected by the filters) */
 	HTTPTOP_CTR_SKIPPED_CHUNKS = 5, /* chunks on not-yet-HTTP connections that were not HTTP */
-	HTTPTOP_CTR_NOT_HTTP_CONNS = 6, /* connections recognised as another protocol (TLS, HTTP/2) */
+	HTTPTOP_CTR_NOT_HTTP_CONNS = 6, /* connections recognised as another protocol (HTTP/2; TLS without TLS probes) */
 	HTTPTOP_CTR_ARGS_FULL = 7,      /* syscalls missed: the in-flight argument map was full */
 	HTTPTOP_CTR_FILTERED_CONNS = 8, /* connections ignored by --pid/--comm/--port */
-	HTTPTOP_CTR_MAX = 9,
+	HTTPTOP_CTR_TLS_CONNS = 9,      /* connections seen carrying TLS records: their plaintext is taken from the TLS calls */
+	HTTPTOP_CTR_TLS_UNBOUND = 10,   /* TLS calls that moved plaintext but could not be tied to a TLS socket: lost */
+	HTTPTOP_CTR_TLS_NOT_HTTP = 11,  /* TLS connections whose plaintext is another protocol */
+	HTTPTOP_CTR_MAX = 12,
 };
 
 /*
@@ -87,7 +98,7 @@ struct httptop_record {
 	__u16 family;   /* AF_INET, AF_INET6 or AF_UNIX (ports and addresses zero: see HTTPTOP_RECORD_UNIX_NAMES) */
 	__u16 local_port;
 	__u16 remote_port;
-	__u16 flags;    /* reserved, zero */
+	__u16 flags;    /* enum httptop_record_flag bits */
 	__u32 tgid;     /* process id */
 	__u32 tid;      /* thread id */
 	__s32 fd;

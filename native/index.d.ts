@@ -38,8 +38,15 @@ export type BatchCallback = (error: Error | null, batch: Buffer) => void;
 export class BpfProgram {
 	/** Opens and loads the object. Throws an Error with a one-line message. */
 	constructor(options: BpfProgramOptions);
-	/** Attaches every program to the tracepoint its section names; returns "category/name" of each. */
+	/** Attaches every tracepoint program to the tracepoint its section names; returns "category/name" of each. */
 	attach(): string[];
+	/**
+	 * Attaches the named uprobe (or uretprobe, as its section says) program at a file offset of the ELF
+	 * file at `path`, in every process that maps that file. Returns an id for detachUprobe.
+	 */
+	attachUprobe(program: string, path: string, offset: number): number;
+	/** Detaches one attachUprobe; an unknown id is ignored. */
+	detachUprobe(id: number): void;
 	updateMap(name: string, key: Buffer, value: Buffer): void;
 	/** Sums a per-CPU array of u64 over all CPUs: one number per index. */
 	sumPerCpuArray(name: string): number[];
@@ -49,3 +56,26 @@ export class BpfProgram {
 	/** Stops the thread, detaches and frees everything. Safe to call twice. */
 	close(): void;
 }
+
+export type FunctionSite = {
+	/** Offset in the file, where a uprobe goes. */
+	offset: number;
+	/** Bytes of code (the symbol's size). */
+	size: number;
+};
+
+export type ElfSites = {
+	machine: 'x86_64' | 'aarch64' | 'other';
+	/** Whether the file has a .symtab (Go binaries linked with -s have none). */
+	hasSymtab: boolean;
+	/** A Go binary (.go.buildinfo or .gopclntab). */
+	isGo: boolean;
+	/** The names asked for that are functions defined in .symtab or .dynsym. */
+	functions: Record<string, FunctionSite>;
+};
+
+/** Looks function names up in an ELF file. Throws an Error with a one-line message when it is not ELF. */
+export function findFunctions(path: string, names: string[]): ElfSites;
+
+/** Offsets from a function's start of its return instructions (capstone on x86_64, RET's encoding on aarch64). */
+export function findReturns(path: string, machine: string, offset: number, size: number): number[];

@@ -506,9 +506,10 @@ test('capture health: drops stand out, counters come from the source', async t =
 	const screen = await setup(t, {intervalMs: 40});
 	screen.source.setHealth({
 		events: 5000,
-		kernel: {records: 5000, ringbufDrops: 12, truncated: 900, readFaults: 1, conns: 4, skippedChunks: 0, notHttpConns: 0, argsFull: 3, filteredConns: 0},
+		kernel: {records: 5000, ringbufDrops: 12, truncated: 900, readFaults: 1, conns: 4, skippedChunks: 0, notHttpConns: 0, argsFull: 3, filteredConns: 0, tlsConns: 0, tlsUnbound: 0, tlsNotHttp: 0},
 		userspaceDrops: 2,
 		http: {parseErrors: 7, unpaired: 5, truncated: 4},
+		tls: null,
 	});
 	screen.clock.now += 1000;
 	await settle(120);

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include "bpf-program.h"
+#include "probe-sites.h"
 
 namespace {
 
@@ -23,6 +24,8 @@ public:
 		return DefineClass(env, "BpfProgram",
 				   {
 					   InstanceMethod("attach", &Program::Attach),
+					   InstanceMethod("attachUprobe", &Program::AttachUprobe),
+					   InstanceMethod("detachUprobe", &Program::DetachUprobe),
 					   InstanceMethod("updateMap", &Program::UpdateMap),
 					   InstanceMethod("sumPerCpuArray", &Program::SumPerCpuArray),
 					   InstanceMethod("start", &Program::Start),
@@ -95,6 +98,30 @@ private:
 		for (size_t i = 0; i < points.size(); i++)
 			result.Set(i, points[i]);
 		return result;
+	}
+
+	// attachUprobe(program, path, offset): number
+	Napi::Value AttachUprobe(const Napi::CallbackInfo &info) {
+		Napi::Env env = info.Env();
+		if (!info[0].IsString() || !info[1].IsString() || !info[2].IsNumber())
+			throw Napi::TypeError::New(env, "attachUprobe(program, path, offset)");
+		int id;
+		try {
+			id = Loaded(env).AttachUprobe(info[0].As<Napi::String>(), info[1].As<Napi::String>(),
+						      static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()));
+		} catch (const std::exception &e) {
+			throw Napi::Error::New(env, e.what());
+		}
+		return Napi::Number::New(env, id);
+	}
+
+	// detachUprobe(id)
+	Napi::Value DetachUprobe(const Napi::CallbackInfo &info) {
+		Napi::Env env = info.Env();
+		if (!info[0].IsNumber())
+			throw Napi::TypeError::New(env, "detachUprobe(id)");
+		Loaded(env).DetachUprobe(info[0].As<Napi::Number>().Int32Value());
+		return env.Undefined();
 	}
 
 	// updateMap(name, key: Buffer, value: Buffer)
@@ -208,8 +235,63 @@ private:
 	Napi::ThreadSafeFunction tsfn_;
 };
 
+// findFunctions(path, names): {machine, hasSymtab, isGo, functions: {name: {offset, size}}}
+Napi::Value FindFunctions(const Napi::CallbackInfo &info) {
+	Napi::Env env = info.Env();
+	if (!info[0].IsString() || !info[1].IsArray())
+		throw Napi::TypeError::New(env, "findFunctions(path, names)");
+	std::vector<std::string> names;
+	auto list = info[1].As<Napi::Array>();
+	for (uint32_t i = 0; i < list.Length(); i++) {
+		if (!list.Get(i).IsString())
+			throw Napi::TypeError::New(env, "findFunctions: names must be strings");
+		names.push_back(list.Get(i).As<Napi::String>());
+	}
+	bpfloader::ElfSites sites;
+	try {
+		sites = bpfloader::FindFunctions(info[0].As<Napi::String>(), names);
+	} catch (const std::exception &e) {
+		throw Napi::Error::New(env, e.what());
+	}
+	auto result = Napi::Object::New(env);
+	result.Set("machine", sites.machine);
+	result.Set("hasSymtab", sites.has_symtab);
+	result.Set("isGo", sites.is_go);
+	auto functions = Napi::Object::New(env);
+	for (const auto &[name, site] : sites.functions) {
+		auto entry = Napi::Object::New(env);
+		entry.Set("offset", static_cast<double>(site.offset));
+		entry.Set("size", static_cast<double>(site.size));
+		functions.Set(name, entry);
+	}
+	result.Set("functions", functions);
+	return result;
+}
+
+// findReturns(path, machine, offset, size): offsets of the function's return instructions from its start
+Napi::Value FindReturns(const Napi::CallbackInfo &info) {
+	Napi::Env env = info.Env();
+	if (!info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber())
+		throw Napi::TypeError::New(env, "findReturns(path, machine, offset, size)");
+	bpfloader::FunctionSite site;
+	site.offset = static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value());
+	site.size = static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value());
+	std::vector<uint64_t> returns;
+	try {
+		returns = bpfloader::FindReturns(info[0].As<Napi::String>(), info[1].As<Napi::String>(), site);
+	} catch (const std::exception &e) {
+		throw Napi::Error::New(env, e.what());
+	}
+	auto result = Napi::Array::New(env, returns.size());
+	for (size_t i = 0; i < returns.size(); i++)
+		result.Set(i, static_cast<double>(returns[i]));
+	return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
 	exports.Set("BpfProgram", Program::Define(env));
+	exports.Set("findFunctions", Napi::Function::New(env, FindFunctions));
+	exports.Set("findReturns", Napi::Function::New(env, FindReturns));
 	return exports;
 }
 

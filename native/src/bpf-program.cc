@@ -12,6 +12,7 @@
 #include <vector>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/wait.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -138,8 +139,10 @@ std::vector<std::string> BpfProgram::Attach() {
 	std::vector<std::string> attached;
 	bpf_program *program;
 	bpf_object__for_each_program(program, object_) {
-		// sections are "tracepoint/<category>/<name>"
+		// sections are "tracepoint/<category>/<name>"; uprobes wait for AttachUprobe
 		std::string section = bpf_program__section_name(program);
+		if (section.rfind("tracepoint/", 0) != 0)
+			continue;
 		std::string point = section.substr(section.find('/') + 1);
 		std::string category = point.substr(0, point.find('/'));
 		std::string name = point.substr(point.find('/') + 1);
@@ -156,6 +159,31 @@ std::vector<std::string> BpfProgram::Attach() {
 		attached.push_back(point);
 	}
 	return attached;
+}
+
+int BpfProgram::AttachUprobe(const std::string &name, const std::string &path, uint64_t offset) {
+	bpf_program *program = bpf_object__find_program_by_name(object_, name.c_str());
+	if (!program)
+		throw std::runtime_error("BPF object has no program named " + name);
+	std::string section = bpf_program__section_name(program);
+	bool retprobe = section.rfind("uretprobe", 0) == 0;
+	if (!retprobe && section.rfind("uprobe", 0) != 0)
+		throw std::runtime_error("BPF program " + name + " is not a uprobe");
+	bpf_link *link = bpf_program__attach_uprobe(program, retprobe, -1, path.c_str(), offset);
+	int err = libbpf_get_error(link);
+	if (err)
+		Fail("Failed to attach " + name + " to " + path + " at offset " + std::to_string(offset), err);
+	int id = next_uprobe_id_++;
+	uprobe_links_[id] = link;
+	return id;
+}
+
+void BpfProgram::DetachUprobe(int id) {
+	auto found = uprobe_links_.find(id);
+	if (found == uprobe_links_.end())
+		return;
+	bpf_link__destroy(found->second);
+	uprobe_links_.erase(found);
 }
 
 void BpfProgram::UpdateMap(const std::string &name, const std::vector<uint8_t> &key,
@@ -266,9 +294,8 @@ DrainStats BpfProgram::Stats() const {
 }
 
 // Detaching waits in the kernel (for RCU grace periods): one link after the
-// other, the 46 links took 1.7 s at exit. From one thread a link, the waits
-// that can overlap do, and it takes 0.9 s (what is left, about 35 ms for each
-// of 23 links, the kernel does one at a time).
+// other, the 46 tracepoint links took 1.7 s at exit, and some 50 uprobe links
+// took 10 s more. From one thread a link, the waits that can overlap do.
 void BpfProgram::DestroyLinks() {
 	std::vector<std::thread> detachers;
 	for (bpf_link *link : links_)
@@ -276,6 +303,43 @@ void BpfProgram::DestroyLinks() {
 	for (std::thread &detacher : detachers)
 		detacher.join();
 	links_.clear();
+	DestroyUprobeLinks();
+}
+
+// A uprobe's unregistering waits for grace periods one after the other, even
+// from many threads: some 50 of them take 4 s. They are disabled here at once,
+// and a forked child that holds them too lets go of them after this process
+// has: the waiting happens in its exit, not in httptop's.
+void BpfProgram::DestroyUprobeLinks() {
+	if (uprobe_links_.empty())
+		return;
+	int gate[2] = {-1, -1};
+	pid_t reaper = -1;
+	if (pipe(gate) == 0) {
+		reaper = fork();
+		if (reaper == 0) {
+			// Only async-signal-safe calls: this is a copy of a threaded process. Its own child does
+			// the waiting, adopted by init, so that nobody has to reap it.
+			if (fork() != 0)
+				_exit(0);
+			close(0);
+			close(1);
+			close(2);
+			close(gate[1]);
+			char byte;
+			while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {
+			}
+			_exit(0);
+		}
+		close(gate[0]);
+		if (reaper > 0)
+			waitpid(reaper, nullptr, 0);
+	}
+	for (auto &[id, link] : uprobe_links_)
+		bpf_link__destroy(link); // disables, then closes (the slow part falls to the reaper when there is one)
+	uprobe_links_.clear();
+	if (gate[1] >= 0)
+		close(gate[1]);
 }
 
 void BpfProgram::Close() {

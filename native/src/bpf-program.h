@@ -46,8 +46,16 @@ public:
 	BpfProgram(const BpfProgram &) = delete;
 	BpfProgram &operator=(const BpfProgram &) = delete;
 
-	// Attaches every program to the tracepoint its section names; returns "category/name" of each.
+	// Attaches every tracepoint program to the tracepoint its section names; returns "category/name" of each.
+	// Uprobe programs are attached one site at a time with AttachUprobe.
 	std::vector<std::string> Attach();
+
+	// Attaches the named uprobe program at `offset` in the file at `path`, for every process that maps it
+	// (a uretprobe when the program's section says so). Returns an id for DetachUprobe.
+	int AttachUprobe(const std::string &program, const std::string &path, uint64_t offset);
+
+	// Detaches one AttachUprobe; an unknown id is ignored.
+	void DetachUprobe(int id);
 
 	void UpdateMap(const std::string &map, const std::vector<uint8_t> &key, const std::vector<uint8_t> &value);
 
@@ -66,12 +74,15 @@ public:
 
 private:
 	void DestroyLinks();
+	void DestroyUprobeLinks();
 	void DrainLoop(int interval_ms);
 	static int OnRecord(void *ctx, void *data, size_t size);
 	void Flush();
 
 	bpf_object *object_ = nullptr;
 	std::vector<bpf_link *> links_;
+	std::map<int, bpf_link *> uprobe_links_;
+	int next_uprobe_id_ = 1;
 	ring_buffer *ring_ = nullptr;
 	int wake_fds_[2] = {-1, -1};
 	std::thread thread_;

@@ -10,11 +10,13 @@ export const recordHeaderBytes = 104;
 const kindData = 1;
 const kindClose = 2;
 const kindUnixNames = 3;
+const kindExec = 4;
+const flagTls = 1;
 const afUnix = 1;
 const afInet = 2;
 const unixNameRoom = 128; // struct httptop_unix_names: two names of 128 bytes
 
-const syscallNames = ['read', 'readv', 'recvfrom', 'recvmsg', 'write', 'writev', 'sendto', 'sendmsg', 'sendfile', 'close'];
+const syscallNames = ['read', 'readv', 'recvfrom', 'recvmsg', 'write', 'writev', 'sendto', 'sendmsg', 'sendfile', 'close', 'tls_read', 'tls_write'];
 const origins: readonly ConnectionOrigin[] = ['unknown', 'accepted', 'connected'];
 
 const u64 = (view: DataView, at: number): number => view.getUint32(at, true) + view.getUint32(at + 4, true) * 2 ** 32;
@@ -149,7 +151,12 @@ class BatchDataEvent implements DataEvent {
 
 const newCloseEvent = (): Mutable<CloseEvent> => ({kind: 'close', connId: 0, pid: 0, tid: 0, fd: 0, tsNs: 0});
 
-export function createDecoder(): Decoder {
+export type DecoderOptions = {
+	/** A process called exec (its pid): where TLS libraries may need hooking. */
+	readonly onExec?: (pid: number) => void;
+};
+
+export function createDecoder(options: DecoderOptions = {}): Decoder {
 	const endpoints: EndpointCache = new Map();
 	let malformed = 0;
 
@@ -195,6 +202,11 @@ export function createDecoder(): Decoder {
 			return null;
 		}
 
+		if (kind === kindExec) {
+			options.onExec?.(pid);
+			return null;
+		}
+
 		if (kind !== kindData) {
 			malformed++;
 			return null;
@@ -222,6 +234,7 @@ export function createDecoder(): Decoder {
 		data.origin = origins[batch[record + 3]!] ?? 'unknown';
 		data.direction = batch[record + 1] === 1 ? 'ingress' : 'egress';
 		data.syscall = syscallNames[batch[record + 2]!] ?? 'unknown';
+		data.tls = (view.getUint16(record + 10, true) & flagTls) !== 0;
 		data.local = known.local;
 		data.remote = known.remote;
 		data.tsEnterNs = u64(view, record + 32);

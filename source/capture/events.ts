@@ -61,4 +61,7 @@ export type KernelCounters = {
 	readonly notHttpConns: number;
 	readonly argsFull: number;
 	readonly filteredConns: number;
+	readonly tlsConns: number; // connections seen carrying TLS records (their plaintext comes from the TLS calls)
+	readonly tlsUnbound: number; // TLS calls whose plaintext could not be tied to a TLS socket: lost
+	readonly tlsNotHttp: number; // TLS connections whose plaintext is not HTTP/1.x
 };

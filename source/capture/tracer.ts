@@ -6,11 +6,13 @@ import {existsSync} from 'node:fs';
 import {createRequire} from 'node:module';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import type * as Addon from 'bpf-loader-native';
 import type {BpfProgram as BpfProgramType, DrainStats} from 'bpf-loader-native';
 import {CaptureError} from './capture-error.js';
 import {createDecoder} from './decode.js';
 import type {CaptureEvent, KernelCounters} from './events.js';
 import {ensureTracefs, preflight} from './preflight.js';
+import {createTlsProber, type TlsProbeStatus, type TlsProber} from './tls-probes.js';
 
 export type TracerOptions = {
 	readonly pids?: readonly number[];
@@ -36,6 +38,8 @@ export type TracerOptions = {
 	readonly drainIntervalMs?: number;
 	/** The process never traced: httptop itself. Default: this process. */
 	readonly selfPid?: number;
+	/** Take HTTPS plaintext from uprobes on the TLS libraries (default true); false: TLS connections are skipped. */
+	readonly tls?: boolean;
 };
 
 export type Tracer = {
@@ -46,6 +50,8 @@ export type Tracer = {
 	drainStats(): DrainStats;
 	/** Events decoded so far. */
 	events(): number;
+	/** What the TLS probes cover; null when they are off. */
+	tls(): TlsProbeStatus | null;
 	/** Detaches everything; safe to call twice. */
 	stop(): void;
 };
@@ -72,10 +78,10 @@ export function bpfObjectPath(): string {
 	throw new CaptureError('the BPF object bpf/.output/httptop.bpf.o is not built: run `make` in the httptop checkout');
 }
 
-function loadAddon(): typeof BpfProgramType {
+function loadAddon(): typeof Addon {
 	const require = createRequire(import.meta.url);
 	try {
-		return (require('bpf-loader-native') as {BpfProgram: typeof BpfProgramType}).BpfProgram;
+		return require('bpf-loader-native') as typeof Addon;
 	} catch (error) {
 		throw new CaptureError((error as Error).message);
 	}
@@ -118,6 +124,9 @@ const counterNames: ReadonlyArray<keyof KernelCounters> = [
 	'notHttpConns',
 	'argsFull',
 	'filteredConns',
+	'tlsConns',
+	'tlsUnbound',
+	'tlsNotHttp',
 ];
 
 /**
@@ -135,7 +144,9 @@ export type EventSink = {
 export function startTracer(options: TracerOptions, onEvents: ((events: CaptureEvent[]) => void) | EventSink): Tracer {
 	preflight();
 	const objectPath = bpfObjectPath();
-	const BpfProgram = loadAddon();
+	const addon = loadAddon();
+	const {BpfProgram} = addon;
+	const tls = options.tls ?? true;
 	const ringBytes = options.ringBytes ?? 32 << 20;
 	const pids = options.pids ?? [];
 	const comms = options.comms ?? [];
@@ -148,6 +159,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 			noop: bool(options.noop ?? false),
 			args_only: bool(options.argsOnly ?? false),
 			task_storage: bool(taskStorage),
+			tls_on: bool(tls),
 			filter_tgids_on: bool(pids.length > 0),
 			filter_comms_on: bool(comms.length > 0),
 			filter_ports_on: bool(ports.length > 0),
@@ -197,7 +209,8 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 		throw new CaptureError((error as Error).message);
 	}
 
-	const decoder = createDecoder();
+	let prober: TlsProber | null = null;
+	const decoder = createDecoder({onExec: pid => prober?.processStarted(pid)});
 	const sink = typeof onEvents === 'function' ? null : onEvents;
 	const visit = (event: CaptureEvent): void => sink!.event(event);
 	let events = 0;
@@ -227,8 +240,25 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 
 		stopped = true;
 		process.off('exit', stop);
+		prober?.stop();
 		program.close();
 	};
+
+	if (tls) {
+		try {
+			prober = createTlsProber({
+				host: {
+					findFunctions: addon.findFunctions,
+					findReturns: addon.findReturns,
+					attachUprobe: (name, path, offset) => program.attachUprobe(name, path, offset),
+					detachUprobe: id => program.detachUprobe(id),
+				},
+			});
+		} catch (error) {
+			stop();
+			throw new CaptureError(`failed to set up the TLS probes: ${(error as Error).message} (--no-tls runs without them)`);
+		}
+	}
 
 	// The kernel detaches when the process dies; closing on exit also joins the drain thread.
 	process.on('exit', stop);
@@ -247,6 +277,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 		drainStats: () =>
 			stopped ? {batches: 0, records: 0, bytes: 0, droppedBatches: 0, droppedRecords: 0} : program.stats(),
 		events: () => events,
+		tls: () => prober?.status() ?? null,
 		stop,
 	};
 }

@@ -27,6 +27,7 @@ Presentation
                          unless given; a table shows 100)
   -C, --no-color         no colours (also when NO_COLOR is set)
       --show-query       show query strings (hidden by default: they often carry secrets)
+      --no-tls           do not hook TLS libraries (OpenSSL, GnuTLS, Go): HTTPS is not seen
 
 Modes
       --snapshot         collect, print one report on stdout and exit; Ctrl-C ends early

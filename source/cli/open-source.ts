@@ -66,7 +66,7 @@ async function openBaseSource(options: Options, onReplayWarning?: (warning: Repl
 
 	const {createLiveSource} = await import('../pipeline/live-source.js');
 	const {pids, comms, ports} = options.selection;
-	return {source: await createLiveSource({pids, comms, ports, showQuery: options.showQuery}), replay: null};
+	return {source: await createLiveSource({pids, comms, ports, showQuery: options.showQuery, tls: options.tls}), replay: null};
 }
 
 export async function openSource(options: Options, onReplayWarning?: (warning: ReplayWarning) => void): Promise<OpenedSource> {

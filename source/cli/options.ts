@@ -35,6 +35,7 @@ export type Options = {
 	readonly format: ReportFormat;
 	readonly color: boolean;
 	readonly showQuery: boolean;
+	readonly tls: boolean; // --no-tls: no uprobes on TLS libraries; HTTPS is not seen
 	readonly recordPath: string | null;
 };
 
@@ -61,6 +62,7 @@ const flags = {
 	color: {type: 'boolean', default: true}, // --no-color
 	noColor: {type: 'boolean', shortFlag: 'C'}, // -C, as in htop
 	showQuery: {type: 'boolean'},
+	tls: {type: 'boolean', default: true}, // --no-tls
 	snapshot: {type: 'boolean'},
 	duration: {type: 'string'},
 	format: {type: 'string', shortFlag: 'f'},
@@ -314,6 +316,7 @@ function validate(parsed: ParsedFlags, env: Readonly<Record<string, string | und
 		format: parsed.format === undefined ? 'table' : oneOf(parsed.format, '--format', reportFormats),
 		color: parsed.color !== false && !parsed.noColor && !noColorEnv,
 		showQuery: Boolean(parsed.showQuery),
+		tls: parsed.tls !== false,
 		recordPath: parsed.record ?? null,
 	};
 }

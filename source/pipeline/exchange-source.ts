@@ -3,12 +3,14 @@
 
 import type {Exchange, HttpCounters} from '../http/exchange.js';
 import type {KernelCounters} from '../capture/events.js';
+import type {TlsProbeStatus} from '../capture/tls-probes.js';
 
 export type SourceHealth = {
 	readonly events: number; // capture records decoded (0 for a replay)
 	readonly kernel: KernelCounters | null; // null when not tracing
 	readonly userspaceDrops: number; // batches the addon could not hand to JS
 	readonly http: HttpCounters;
+	readonly tls: TlsProbeStatus | null; // null when not tracing, or with --no-tls
 };
 
 export type SourceState = 'tracing' | 'replaying' | 'replay-done' | 'stopped';

@@ -18,6 +18,7 @@ export type LiveSourceOptions = {
 	readonly resolveContainers?: boolean; // default true
 	readonly noop?: boolean; // benchmark floor: tracepoints attached, nothing captured
 	readonly ringBytes?: number;
+	readonly tls?: boolean; // default true: HTTPS plaintext from uprobes on the TLS libraries
 };
 
 /** Milliseconds between sweeps of idle connection state. */
@@ -75,6 +76,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 			kernel: tracer?.counters() ?? null,
 			userspaceDrops: drain?.droppedRecords ?? 0,
 			http: assembler.counters(),
+			tls: tracer?.tls() ?? null,
 		};
 	};
 
@@ -89,7 +91,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 
 			sink = deliver;
 			tracer = startTracer(
-				{pids: options.pids, comms: options.comms, ports: options.ports, noop: options.noop, ringBytes: options.ringBytes},
+				{pids: options.pids, comms: options.comms, ports: options.ports, noop: options.noop, ringBytes: options.ringBytes, tls: options.tls},
 				onEvents,
 			);
 			state = 'tracing';
