@@ -292,15 +292,22 @@ struct {
 } pending_scratch SEC(".maps");
 
 static __always_inline int tls_emit_pending(struct conn *c, struct pending_write *pending, __u64 pid_tgid, __s32 fd);
-static __always_inline int tls_emit(struct conn *c, struct tls_call *call, __u64 pid_tgid, __s32 fd, __u32 bytes);
+__noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction);
 
-/* a write to TLS socket fd: the plaintext of this thread's TLS write that waited for its socket goes now */
-static __always_inline void flush_pending_tls_write(__u64 pid_tgid, struct conn *c, __s32 fd)
+/*
+ * A write to TLS socket fd: the plaintext of this thread's TLS write that
+ * waited for its socket goes now. A global function: the verifier checks it
+ * once, not inlined into every syscall program.
+ */
+__noinline int flush_pending_tls_write(__u64 pid_tgid, __s32 fd)
 {
 	struct pending_write *pending = bpf_map_lookup_elem(&tls_pending_write, &pid_tgid);
+	struct conn_key ckey = {.tgid = pid_tgid >> 32, .fd = fd};
+	struct conn *c;
 
 	if (!pending)
-		return;
+		return 0;
+	c = bpf_map_lookup_elem(&conns, &ckey);
 	if (bpf_ktime_get_ns() - pending->call.ts_ns > TLS_PENDING_WRITE_NS) {
 		count(HTTPTOP_CTR_TLS_UNBOUND);
 	} else {
@@ -310,6 +317,7 @@ static __always_inline void flush_pending_tls_write(__u64 pid_tgid, struct conn 
 		tls_emit_pending(c, pending, pid_tgid, fd);
 	}
 	bpf_map_delete_elem(&tls_pending_write, &pid_tgid);
+	return 0;
 }
 
 /*
@@ -335,7 +343,7 @@ static __always_inline void note_tls_socket(__u64 pid_tgid, struct conn *c, __s3
 	if (direction == HTTPTOP_INGRESS)
 		bpf_map_update_elem(&tls_last_read, &pid_tgid, &fd, BPF_ANY);
 	else
-		flush_pending_tls_write(pid_tgid, c, fd);
+		flush_pending_tls_write(pid_tgid, fd);
 }
 
 /* find the struct sock behind fd if it is a stream socket that can carry HTTP: TCP (IPv4, IPv6) or AF_UNIX */
@@ -843,7 +851,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 				if (a.direction == HTTPTOP_INGRESS)
 					bpf_map_update_elem(&tls_last_read, &pid_tgid, &a.fd, BPF_ANY);
 				else
-					flush_pending_tls_write(pid_tgid, c, a.fd);
+					flush_pending_tls_write(pid_tgid, a.fd);
 				return 0;
 			}
 			if (surely_not_http(head) || c->origin != HTTPTOP_ORIGIN_UNKNOWN ||
@@ -1096,7 +1104,7 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 
 static __always_inline bool tls_call_traced(__u32 tgid)
 {
-	return tls_on && tgid != self_tgid && !gate_shut();
+	return tls_on && !noop && tgid != self_tgid && !gate_shut();
 }
 
 /*
@@ -1109,7 +1117,6 @@ static __always_inline int tls_return(struct tls_call *call, __u64 pid_tgid, __u
 {
 	struct session_key key = {.tgid = pid_tgid >> 32, .session = call->session};
 	bool reading = call->direction == HTTPTOP_INGRESS;
-	struct conn *c;
 	__s32 fd = call->fd;
 
 	if (reading) {
@@ -1150,15 +1157,17 @@ static __always_inline int tls_return(struct tls_call *call, __u64 pid_tgid, __u
 			count(HTTPTOP_CTR_TLS_UNBOUND);
 		return 0;
 	}
-	struct conn_key ckey = {.tgid = key.tgid, .fd = fd};
-
-	c = fd >= 0 ? bpf_map_lookup_elem(&conns, &ckey) : NULL;
-	return tls_emit(c, call, pid_tgid, fd, bytes);
+	return tls_emit(pid_tgid, fd, call->buf, bytes, call->direction);
 }
 
-/* the plaintext of a TLS call tied to socket `fd` (its state c), down the same path as a socket's bytes */
-static __always_inline int tls_emit(struct conn *c, struct tls_call *call, __u64 pid_tgid, __s32 fd, __u32 bytes)
+/*
+ * The plaintext of a TLS call tied to socket `fd`, down the same path as a
+ * socket's bytes. A global function: verified once for every uprobe program.
+ */
+__noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction)
 {
+	struct conn_key ckey = {.tgid = pid_tgid >> 32, .fd = fd};
+	struct conn *c = bpf_map_lookup_elem(&conns, &ckey);
 	struct inflight a = {};
 
 	if (!c || c->state != CONN_TLS) {
@@ -1167,12 +1176,12 @@ static __always_inline int tls_emit(struct conn *c, struct tls_call *call, __u64
 			count(HTTPTOP_CTR_TLS_UNBOUND);
 		return 0;
 	}
-	if (!plaintext_is_http(c, call->buf, bytes, false))
+	if (!plaintext_is_http(c, buf, bytes, false))
 		return 0;
-	a.ptr = call->buf;
+	a.ptr = buf;
 	a.fd = fd;
-	a.direction = call->direction;
-	a.syscall = call->direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE;
+	a.direction = direction;
+	a.syscall = direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE;
 	a.ts_enter_ns = 0; /* the record's times are the call's return */
 	return emit_sized(c, &a, pid_tgid, bytes, HTTPTOP_FLAG_TLS);
 }

@@ -45,6 +45,11 @@ export class BpfProgram {
 	 * file at `path`, in every process that maps that file. Returns an id for detachUprobe.
 	 */
 	attachUprobe(program: string, path: string, offset: number): number;
+	/**
+	 * The same for many sites, on a worker thread (each attach waits in the kernel): resolves with their ids,
+	 * or, when one fails, detaches those of the batch already attached and rejects.
+	 */
+	attachUprobes(sites: ReadonlyArray<{program: string; path: string; offset: number}>): Promise<number[]>;
 	/** Detaches one attachUprobe; an unknown id is ignored. */
 	detachUprobe(id: number): void;
 	updateMap(name: string, key: Buffer, value: Buffer): void;

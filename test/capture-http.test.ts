@@ -12,8 +12,9 @@ import {eventually, sleep, startChild} from './helpers/processes.js';
 
 const peers = fileURLToPath(new URL('peers/', import.meta.url));
 
+// Plain HTTP: TLS hooks are capture-tls's (each capture's uprobes attach one at a time in the kernel).
 async function capture(t: ExecutionContext, options: Omit<LiveSourceOptions, 'showQuery'> & {showQuery?: boolean}) {
-	const source = await createLiveSource({showQuery: false, ...options});
+	const source = await createLiveSource({showQuery: false, tls: false, ...options});
 	const exchanges: Exchange[] = [];
 	await source.start(batch => exchanges.push(...batch));
 	t.teardown(async () => source.stop());

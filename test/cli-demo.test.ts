@@ -39,7 +39,7 @@ function assertDemoReport(t: ExecutionContext, report: Report): number[] {
 bpfSerialTest('--demo --snapshot fills every route on both sides, then its children are gone', async t => {
 	const result = await runCli(['--demo', '--snapshot', '--duration', '2', '--format', 'json']);
 	t.is(result.code, 0, result.stderr);
-	t.regex(result.stderr, /^httptop: tracing \d+ syscall tracepoints \(demo server pid \d+ on 127\.0\.0\.1:\d+, client pid \d+\) for 2 s/);
+	t.regex(result.stderr, /^httptop: tracing \d+ tracepoints · TLS: .*\(demo server pid \d+ on 127\.0\.0\.1:\d+, client pid \d+\) for 2 s/);
 	const pids = assertDemoReport(t, JSON.parse(result.stdout) as Report);
 	t.is(pids.length, 2);
 	t.deepEqual(pids.filter(pid => isAlive(pid)), [], 'the demo server and client exited with httptop');

@@ -69,7 +69,7 @@ const expectedCounts = (): Record<string, number> =>
 /** Starts httptop, waits for its status line, sends the load, then Ctrl-C: the report covers exactly the load. */
 async function snapshotOfLoad(t: ExecutionContext, args: readonly string[], port: number) {
 	const httptop = startCli(['--snapshot', '--duration', '2m', ...args]);
-	await httptop.waitForStderr(/^httptop: tracing \d+ syscall tracepoints for 120 s/);
+	await httptop.waitForStderr(/^httptop: tracing \d+ tracepoints · TLS: .* for 120 s/);
 	await sendLoad(t, port);
 	// The capture drains every 10 ms; give the last exchanges time to come through.
 	await new Promise(resolve => setTimeout(resolve, 500));

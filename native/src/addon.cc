@@ -18,6 +18,50 @@ std::vector<uint8_t> BytesOf(const Napi::Value &value, const std::string &what) 
 	return std::vector<uint8_t>(buffer.Data(), buffer.Data() + buffer.Length());
 }
 
+struct UprobeSite {
+	std::string program;
+	std::string path;
+	uint64_t offset;
+};
+
+// Attaches a batch of uprobes off the JS thread.
+class AttachWorker : public Napi::AsyncWorker {
+public:
+	AttachWorker(Napi::Env env, std::shared_ptr<BpfProgram> program, std::vector<UprobeSite> sites)
+		: Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), program_(std::move(program)),
+		  sites_(std::move(sites)) {}
+
+	Napi::Promise Promise() { return deferred_.Promise(); }
+
+	void Execute() override {
+		try {
+			for (const auto &site : sites_)
+				ids_.push_back(program_->AttachUprobe(site.program, site.path, site.offset));
+		} catch (const std::exception &e) {
+			for (int id : ids_)
+				program_->DetachUprobe(id);
+			ids_.clear();
+			SetError(e.what());
+		}
+	}
+
+	void OnOK() override {
+		Napi::Env env = Env();
+		auto result = Napi::Array::New(env, ids_.size());
+		for (size_t i = 0; i < ids_.size(); i++)
+			result.Set(i, ids_[i]);
+		deferred_.Resolve(result);
+	}
+
+	void OnError(const Napi::Error &error) override { deferred_.Reject(error.Value()); }
+
+private:
+	Napi::Promise::Deferred deferred_;
+	std::shared_ptr<BpfProgram> program_;
+	std::vector<UprobeSite> sites_;
+	std::vector<int> ids_;
+};
+
 class Program : public Napi::ObjectWrap<Program> {
 public:
 	static Napi::Function Define(Napi::Env env) {
@@ -25,6 +69,7 @@ public:
 				   {
 					   InstanceMethod("attach", &Program::Attach),
 					   InstanceMethod("attachUprobe", &Program::AttachUprobe),
+					   InstanceMethod("attachUprobes", &Program::AttachUprobes),
 					   InstanceMethod("detachUprobe", &Program::DetachUprobe),
 					   InstanceMethod("updateMap", &Program::UpdateMap),
 					   InstanceMethod("sumPerCpuArray", &Program::SumPerCpuArray),
@@ -71,7 +116,7 @@ public:
 			}
 		}
 		try {
-			program_ = std::make_unique<BpfProgram>(load);
+			program_ = std::make_shared<BpfProgram>(load);
 		} catch (const std::exception &e) {
 			throw Napi::Error::New(env, e.what());
 		}
@@ -98,6 +143,30 @@ private:
 		for (size_t i = 0; i < points.size(); i++)
 			result.Set(i, points[i]);
 		return result;
+	}
+
+	// attachUprobes([{program, path, offset}]): Promise<number[]>, attached on a worker thread (each attach
+	// waits in the kernel); on a failure the batch's attached ones are detached and the promise rejects.
+	Napi::Value AttachUprobes(const Napi::CallbackInfo &info) {
+		Napi::Env env = info.Env();
+		if (!info[0].IsArray())
+			throw Napi::TypeError::New(env, "attachUprobes([{program, path, offset}])");
+		Loaded(env);
+		auto list = info[0].As<Napi::Array>();
+		std::vector<UprobeSite> sites;
+		for (uint32_t i = 0; i < list.Length(); i++) {
+			if (!list.Get(i).IsObject())
+				throw Napi::TypeError::New(env, "attachUprobes: each site is {program, path, offset}");
+			auto site = list.Get(i).As<Napi::Object>();
+			if (!site.Get("program").IsString() || !site.Get("path").IsString() || !site.Get("offset").IsNumber())
+				throw Napi::TypeError::New(env, "attachUprobes: each site is {program, path, offset}");
+			sites.push_back({site.Get("program").As<Napi::String>(), site.Get("path").As<Napi::String>(),
+					 static_cast<uint64_t>(site.Get("offset").As<Napi::Number>().Int64Value())});
+		}
+		auto *worker = new AttachWorker(env, program_, std::move(sites));
+		auto promise = worker->Promise();
+		worker->Queue();
+		return promise;
 	}
 
 	// attachUprobe(program, path, offset): number
@@ -231,7 +300,7 @@ private:
 		}
 	}
 
-	std::unique_ptr<BpfProgram> program_;
+	std::shared_ptr<BpfProgram> program_; // shared with the attach workers, which may outlive a close
 	Napi::ThreadSafeFunction tsfn_;
 };
 

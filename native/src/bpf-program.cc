@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 #include <fcntl.h>
+#include <algorithm>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdexcept>
 #include <unistd.h>
@@ -19,6 +21,14 @@
 namespace bpfloader {
 
 namespace {
+
+// close_range(2) where the kernel has it (5.9+), else one close at a time; async-signal-safe either way.
+void CloseRange(unsigned int first, unsigned int last) {
+	if (syscall(SYS_close_range, first, last, 0) == 0)
+		return;
+	for (unsigned int fd = first; fd <= last && fd < 65536; fd++)
+		close(static_cast<int>(fd));
+}
 
 std::mutex log_mutex;
 std::string log_tail;
@@ -162,6 +172,9 @@ std::vector<std::string> BpfProgram::Attach() {
 }
 
 int BpfProgram::AttachUprobe(const std::string &name, const std::string &path, uint64_t offset) {
+	std::lock_guard<std::mutex> lock(uprobe_mutex_);
+	if (!object_)
+		throw std::runtime_error("The BPF program was closed");
 	bpf_program *program = bpf_object__find_program_by_name(object_, name.c_str());
 	if (!program)
 		throw std::runtime_error("BPF object has no program named " + name);
@@ -179,6 +192,7 @@ int BpfProgram::AttachUprobe(const std::string &name, const std::string &path, u
 }
 
 void BpfProgram::DetachUprobe(int id) {
+	std::lock_guard<std::mutex> lock(uprobe_mutex_);
 	auto found = uprobe_links_.find(id);
 	if (found == uprobe_links_.end())
 		return;
@@ -303,29 +317,39 @@ void BpfProgram::DestroyLinks() {
 	for (std::thread &detacher : detachers)
 		detacher.join();
 	links_.clear();
-	DestroyUprobeLinks();
 }
 
 // A uprobe's unregistering waits for grace periods one after the other, even
 // from many threads: some 50 of them take 4 s. They are disabled here at once,
 // and a forked child that holds them too lets go of them after this process
 // has: the waiting happens in its exit, not in httptop's.
+// Called with uprobe_mutex_ held.
 void BpfProgram::DestroyUprobeLinks() {
 	if (uprobe_links_.empty())
 		return;
 	int gate[2] = {-1, -1};
-	pid_t reaper = -1;
 	if (pipe(gate) == 0) {
-		reaper = fork();
+		// What the reaper keeps: the links and its end of the gate. Everything else it closes, so that
+		// it holds no pipe or socket of this process (a child's stdin, a test runner's channel) open.
+		std::vector<int> keep = {gate[0]};
+		for (auto &[id, link] : uprobe_links_)
+			keep.push_back(bpf_link__fd(link));
+		std::sort(keep.begin(), keep.end());
+		pid_t reaper = fork();
 		if (reaper == 0) {
 			// Only async-signal-safe calls: this is a copy of a threaded process. Its own child does
 			// the waiting, adopted by init, so that nobody has to reap it.
 			if (fork() != 0)
 				_exit(0);
-			close(0);
-			close(1);
-			close(2);
-			close(gate[1]);
+			unsigned int from = 0;
+			for (int fd : keep) {
+				if (fd < 0)
+					continue;
+				if (static_cast<unsigned int>(fd) > from)
+					CloseRange(from, static_cast<unsigned int>(fd) - 1);
+				from = static_cast<unsigned int>(fd) + 1;
+			}
+			CloseRange(from, ~0U);
 			char byte;
 			while (read(gate[0], &byte, 1) < 0 && errno == EINTR) {
 			}
@@ -356,6 +380,9 @@ void BpfProgram::Close() {
 		fd = -1;
 	}
 	DestroyLinks();
+	// An attach under way on another thread finishes first; none starts after.
+	std::lock_guard<std::mutex> lock(uprobe_mutex_);
+	DestroyUprobeLinks();
 	if (ring_) {
 		ring_buffer__free(ring_);
 		ring_ = nullptr;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,7 +52,8 @@ public:
 	std::vector<std::string> Attach();
 
 	// Attaches the named uprobe program at `offset` in the file at `path`, for every process that maps it
-	// (a uretprobe when the program's section says so). Returns an id for DetachUprobe.
+	// (a uretprobe when the program's section says so). Returns an id for DetachUprobe. Slow (the kernel
+	// waits for a grace period per uprobe) and safe to call from any thread, also against Close.
 	int AttachUprobe(const std::string &program, const std::string &path, uint64_t offset);
 
 	// Detaches one AttachUprobe; an unknown id is ignored.
@@ -81,6 +83,7 @@ private:
 
 	bpf_object *object_ = nullptr;
 	std::vector<bpf_link *> links_;
+	std::mutex uprobe_mutex_; // uprobe_links_, and the object against a Close from another thread
 	std::map<int, bpf_link *> uprobe_links_;
 	int next_uprobe_id_ = 1;
 	ring_buffer *ring_ = nullptr;

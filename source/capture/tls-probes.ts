@@ -110,7 +110,8 @@ export function planProbes(elf: ElfSites, findReturns: ReturnFinder): ProbePlan 
 export type ProbeHost = {
 	findFunctions(path: string, names: string[]): ElfSites;
 	findReturns(path: string, machine: string, offset: number, size: number): number[];
-	attachUprobe(program: string, path: string, offset: number): number;
+	/** Attaches off the JS thread; all or none. */
+	attachUprobes(sites: ReadonlyArray<{program: string; path: string; offset: number}>): Promise<number[]>;
 	detachUprobe(id: number): void;
 };
 
@@ -118,6 +119,8 @@ export type TlsProber = {
 	status(): TlsProbeStatus;
 	/** A process called exec: look at what it runs now, and again once its libraries are loaded. */
 	processStarted(pid: number): void;
+	/** Resolves once every hook found so far is attached (or has failed). */
+	settled(): Promise<void>;
 	/** Detaches nothing (closing the BPF program does) but stops every timer; safe to call twice. */
 	stop(): void;
 };
@@ -150,7 +153,8 @@ export type TlsProberOptions = {
 export function createTlsProber(options: TlsProberOptions): TlsProber {
 	const {host} = options;
 	const proc = options.proc ?? '/proc';
-	const objects = new Map<string, HookedObject | 'none' | 'failed' | 'skipped'>();
+	const objects = new Map<string, HookedObject | 'none' | 'failed' | 'skipped' | 'attaching'>();
+	const attaching = new Set<Promise<void>>();
 	let failed = 0;
 	let skipped = 0;
 	let lastProblem: string | null = null;
@@ -198,20 +202,27 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 			return;
 		}
 
-		const links: number[] = [];
-		try {
-			for (const site of plan.sites) links.push(host.attachUprobe(site.program, path, site.offset));
-		} catch (error) {
-			for (const id of links) host.detachUprobe(id);
-			// The process went away while its file was being hooked: nothing failed, the next one to run it is hooked.
-			if (fileKey(path) === null) return;
-			objects.set(key, 'failed');
-			failed++;
-			lastProblem = `${shownAs}: ${(error as Error).message}`;
-			return;
-		}
+		const {kind} = plan;
+		objects.set(key, 'attaching');
+		const attached = host.attachUprobes(plan.sites.map(site => ({...site, path}))).then(
+			links => {
+				objects.set(key, {kind, links, path, shownAs});
+			},
+			(error: unknown) => {
+				if (stopped) return;
+				// The file went away while it was being hooked: nothing failed, the next one to run it is hooked.
+				if (fileKey(path) === null) {
+					objects.delete(key);
+					return;
+				}
 
-		objects.set(key, {kind: plan.kind, links, path, shownAs});
+				objects.set(key, 'failed');
+				failed++;
+				lastProblem = `${shownAs}: ${(error as Error).message}`;
+			},
+		);
+		attaching.add(attached);
+		void attached.finally(() => attaching.delete(attached));
 	};
 
 	const mappedLibraries = (pid: number): string[] => {
@@ -283,9 +294,11 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		for (const pid of processIds()) inspectProcess(pid);
 	};
 
-	const scanLibraryDirectories = (): void => {
-		const directories = [...libraryDirectories];
-		for (const directory of libraryDirectories) {
+	// Under our root and, in a container that sees the host's processes, under the host's (init's) root too.
+	const scanLibraryDirectories = (within: string): void => {
+		const top = libraryDirectories.map(directory => `${within}${directory}`);
+		const directories = [...top];
+		for (const directory of top) {
 			try {
 				for (const entry of readdirSync(directory, {withFileTypes: true})) {
 					if (entry.isDirectory() && entry.name.endsWith('-linux-gnu')) directories.push(`${directory}/${entry.name}`);
@@ -304,7 +317,7 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 			}
 
 			for (const name of names) {
-				if (tlsLibraryName.test(name)) inspect(`${directory}/${name}`, `${directory}/${name}`);
+				if (tlsLibraryName.test(name)) inspect(`${directory}/${name}`, `${directory.slice(within.length)}/${name}`);
 			}
 		}
 	};
@@ -319,7 +332,11 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		timers.add(timer);
 	};
 
-	if (options.systemLibraries !== false) scanLibraryDirectories();
+	if (options.systemLibraries !== false) {
+		scanLibraryDirectories('');
+		const hostRoot = rootKey(`${proc}/1/root`);
+		if (hostRoot !== null && hostRoot !== ourRoot) scanLibraryDirectories(`${proc}/1/root`);
+	}
 	scanAll();
 	const rescan = setInterval(scanAll, rescanIntervalMs);
 	rescan.unref();
@@ -335,6 +352,9 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 			}
 
 			return {hooked, files, failed, skipped, lastProblem};
+		},
+		async settled() {
+			while (attaching.size > 0) await Promise.all(attaching);
 		},
 		processStarted(pid) {
 			if (stopped) return;

@@ -52,6 +52,8 @@ export type Tracer = {
 	events(): number;
 	/** What the TLS probes cover; null when they are off. */
 	tls(): TlsProbeStatus | null;
+	/** Resolves once the TLS hooks found so far are attached: they attach off the JS thread, after tracing starts. */
+	tlsSettled(): Promise<void>;
 	/** Detaches everything; safe to call twice. */
 	stop(): void;
 };
@@ -250,7 +252,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 				host: {
 					findFunctions: addon.findFunctions,
 					findReturns: addon.findReturns,
-					attachUprobe: (name, path, offset) => program.attachUprobe(name, path, offset),
+					attachUprobes: async sites => program.attachUprobes(sites),
 					detachUprobe: id => program.detachUprobe(id),
 				},
 			});
@@ -278,6 +280,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 			stopped ? {batches: 0, records: 0, bytes: 0, droppedBatches: 0, droppedRecords: 0} : program.stats(),
 		events: () => events,
 		tls: () => prober?.status() ?? null,
+		tlsSettled: async () => prober?.settled(),
 		stop,
 	};
 }

@@ -5,7 +5,7 @@
 import {createAggregator} from '../aggregate/index.js';
 import type {ViewOptions} from '../aggregate/types.js';
 import {renderReport, type ReportMeta} from '../report/index.js';
-import {captureCountersOf} from '../ui/capture-counters.js';
+import {captureCountersOf, tlsOf} from '../ui/capture-counters.js';
 import {sanitize} from '../ui/sanitize.js';
 import type {OpenedSource} from './open-source.js';
 import type {Options} from './options.js';
@@ -83,6 +83,7 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 		startedAtMs: replay ? replayStartMs : startedAtMs,
 		durationMs: replay ? nowMs - replayStartMs : endedAtMs - startedAtMs,
 		showQuery: options.showQuery,
+		tls: tlsOf(source.health()),
 	};
 
 	const warnings = replay?.warnings() ?? [];

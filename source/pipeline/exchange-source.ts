@@ -16,7 +16,7 @@ export type SourceHealth = {
 export type SourceState = 'tracing' | 'replaying' | 'replay-done' | 'stopped';
 
 export type ExchangeSource = {
-	readonly description: string; // e.g. "tracing 22 syscall tracepoints"
+	readonly description: string; // e.g. "tracing 26 tracepoints · TLS: OpenSSL 2, GnuTLS 1, Go 0"
 	/** Starts delivering; the sink gets exchanges in batches, never one call per event. */
 	start(sink: (batch: readonly Exchange[]) => void): Promise<void>;
 	state(): SourceState;

@@ -82,7 +82,16 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 
 	return {
 		get description() {
-			return `tracing ${tracer?.tracepoints.length ?? 23} syscall tracepoints`;
+			const tracing = `tracing ${tracer?.tracepoints.length ?? 23} tracepoints`;
+			const tls = tracer?.tls();
+			if (!tls) {
+				return options.tls === false ? `${tracing}, TLS off` : tracing;
+			}
+
+			const {hooked, failed, skipped} = tls;
+			const problems = [failed > 0 ? `${failed} failed` : '', skipped > 0 ? `${skipped} skipped` : ''].filter(Boolean);
+			return `${tracing} · TLS: OpenSSL ${hooked.openssl}, GnuTLS ${hooked.gnutls}, Go ${hooked.go}`
+				+ (problems.length > 0 ? ` (${problems.join(', ')})` : '');
 		},
 		async start(deliver) {
 			if (tracer) {
@@ -94,6 +103,8 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 				{pids: options.pids, comms: options.comms, ports: options.ports, noop: options.noop, ringBytes: options.ringBytes, tls: options.tls},
 				onEvents,
 			);
+			// The TLS libraries' hooks attach off the JS thread: tracing counts as started once they are in place.
+			await tracer.tlsSettled();
 			state = 'tracing';
 			sweep = setInterval(() => {
 				noticeDrops();

@@ -100,12 +100,18 @@ export function summaryLines(report: Report): string[] {
 		`capture: ${capture.events} events, ${capture.dropped} dropped, ${capture.truncated} truncated, `
 		+ `${capture.parseErrors} parse errors, ${capture.unpaired} unpaired`,
 	];
+	if (capture.tls) {
+		const {tls} = capture;
+		lines.push(`TLS hooked: OpenSSL ${tls.openssl}, GnuTLS ${tls.gnutls}, Go ${tls.go}; ${tls.failed} failed, ${tls.skipped} skipped, `
+			+ `${tls.lost} reads and writes not tied to a connection`);
+	}
+
 	if (report.endpoints.length < totals.rows) {
 		lines.push(`showing ${report.endpoints.length} of ${totals.rows} rows`);
 	}
 
 	if (report.endpoints.length === 0) {
-		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x over plain TCP and unix sockets, not TLS or HTTP/2)');
+		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x over TCP and unix sockets, and over TLS through OpenSSL, GnuTLS and Go; not HTTP/2)');
 	}
 
 	return lines;

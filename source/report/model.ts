@@ -27,6 +27,16 @@ export type ReportEndpoint = {
 	readonly examplePaths: readonly string[];
 };
 
+/** What the TLS probes covered: files hooked per library, and what could not be hooked or tied to a connection. */
+export type ReportTls = {
+	readonly openssl: number;
+	readonly gnutls: number;
+	readonly go: number;
+	readonly failed: number; // files whose hooks failed to attach
+	readonly skipped: number; // files that cannot be hooked (a Go binary without symbols)
+	readonly lost: number; // TLS reads and writes whose plaintext could not be tied to a connection
+};
+
 export type Report = {
 	readonly version: 1;
 	readonly startedAt: string; // ISO-8601
@@ -38,6 +48,7 @@ export type Report = {
 		readonly truncated: number;
 		readonly parseErrors: number;
 		readonly unpaired: number;
+		readonly tls: ReportTls | null; // null: no live capture, or --no-tls
 	};
 	readonly totals: {
 		readonly count: number;
@@ -54,6 +65,7 @@ export type ReportMeta = {
 	readonly startedAtMs: number; // epoch ms the report's period began
 	readonly durationMs: number; // the report's period: what ratePerSec divides by
 	readonly showQuery: boolean;
+	readonly tls?: ReportTls | null;
 };
 
 // Three decimals of a millisecond is a microsecond: finer digits are histogram noise.
@@ -119,6 +131,7 @@ export function buildReport(snapshot: Snapshot, meta: ReportMeta): Report {
 			truncated: totals.capture.truncated,
 			parseErrors: totals.capture.parseErrors,
 			unpaired: totals.capture.unpaired,
+			tls: meta.tls ?? null,
 		},
 		totals: {
 			count: totals.count,

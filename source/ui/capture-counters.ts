@@ -2,10 +2,12 @@
 
 import type {CaptureCounters} from '../aggregate/types.js';
 import type {SourceHealth} from '../pipeline/exchange-source.js';
+import type {ReportTls} from '../report/model.js';
 
 /**
  * Dropped: records the ring buffer had no room for, syscalls missed because
- * the in-flight argument map was full, and batches JS could not take.
+ * the in-flight argument map was full, batches JS could not take, and TLS
+ * reads and writes whose plaintext could not be tied to a connection.
  * Truncated: messages whose headers were not captured whole, and user memory
  * the kernel could not read (a body copy cut short by design is not counted).
  */
@@ -13,9 +15,19 @@ export function captureCountersOf(health: SourceHealth): CaptureCounters {
 	const kernel = health.kernel;
 	return {
 		events: health.events,
-		dropped: (kernel ? kernel.ringbufDrops + kernel.argsFull : 0) + health.userspaceDrops,
+		dropped: (kernel ? kernel.ringbufDrops + kernel.argsFull + kernel.tlsUnbound : 0) + health.userspaceDrops,
 		truncated: health.http.truncated + (kernel ? kernel.readFaults : 0),
 		parseErrors: health.http.parseErrors,
 		unpaired: health.http.unpaired,
 	};
+}
+
+/** The TLS probes' coverage for a report; null without a live capture or with --no-tls. */
+export function tlsOf(health: SourceHealth): ReportTls | null {
+	if (!health.tls) {
+		return null;
+	}
+
+	const {hooked, failed, skipped} = health.tls;
+	return {...hooked, failed, skipped, lost: health.kernel?.tlsUnbound ?? 0};
 }

@@ -39,7 +39,7 @@ function titleLine(props: Props): Segment[] {
 	const start = [value('httptop', 'good'), label(' on '), value(sanitize(props.hostname)), gap, label('up '), value(formatDuration(props.uptimeMs)), gap];
 	const description = sanitize(props.description);
 	if (!props.paused && (props.sourceState === 'tracing' || props.sourceState === 'replaying')) {
-		// The description says it already ("tracing 23 syscall tracepoints", "replaying FILE"), in the state's tone.
+		// The description says it already ("tracing 26 tracepoints · TLS: ...", "replaying FILE"), in the state's tone.
 		return [...start, value(description, stateLabels[props.sourceState].tone)];
 	}
 	const state = props.paused
