@@ -27,7 +27,7 @@ ADDON := native/build/Release/bpf_loader_native.node
 TS_STAMP := dist/.stamp
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf
 
-.PHONY: build bpf bpf-cross native ts typecheck lint test check test-unit run bench clean \
+.PHONY: build bpf bpf-cross native ts typecheck lint test check test-unit test-peers run bench clean \
 	podman-build podman-up podman-down podman-logs podman-shell podman-test
 
 build: $(BPF_OBJ) $(ADDON) $(TS_STAMP)
@@ -69,9 +69,11 @@ lint:
 	$(call msg,LINT,.)
 	$(Q)npx eslint --max-warnings 0 .
 
-# What a new user and CI run: set the machine up, then every check and every test.
+# What a new user and CI run: set the machine up (install.sh: build and run; the test
+# peers: servers, clients, tmux, podman), then every check and every test.
 test:
 	$(Q)./install.sh
+	$(Q)scripts/install-test-peers.sh
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory podman-test
 
@@ -81,6 +83,10 @@ check: build bpf-cross lint
 
 test-unit:
 	$(Q)npx ava
+
+# The programs tests and benchmarks run against, installed where missing (root).
+test-peers:
+	$(Q)scripts/install-test-peers.sh
 
 run: build
 	$(Q)node dist/source/cli.js $(ARGS)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Sets up a Debian/Ubuntu machine to build, run and test httptop, as root.
-# Idempotent: installs only what is missing, then builds. Usage: sudo ./install.sh
+# Sets up a Debian/Ubuntu machine to build and run httptop, as root, then builds it.
+# Idempotent: installs only what is missing. Usage: sudo ./install.sh
+# The programs the tests run against (nginx, curl, podman...) are scripts/install-test-peers.sh's,
+# which `make test` runs.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,11 +12,10 @@ die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "run me as root (sudo ./install.sh): I install system packages"
 command -v apt-get >/dev/null || die "I only know Debian and Ubuntu (apt-get); install the packages in this script by hand"
 
-# Build: clang/llvm for the BPF object, libbpf/libelf/zlib headers and a C++ toolchain for the addon.
-# Run and test: bpftool (inspection), wrk, nginx, curl, ab, python3 (real peers for tests and
-# benchmarks), tmux (the terminal tests), podman, runc and debootstrap (the container path and its test).
-packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev libcapstone-dev pkg-config make g++ python3 bpftool
-	curl tmux wrk nginx-light apache2-utils ca-certificates podman runc debootstrap)
+# Build: clang/llvm for the BPF object; libbpf/libelf/zlib headers (and so libbpf1, libelf1 to run),
+# libcapstone-dev (the addon finds Go's return instructions with it), pkg-config and node-gyp's make,
+# g++ and python3 for the addon; ca-certificates for npm.
+packages=(clang llvm libbpf-dev libelf-dev zlib1g-dev libcapstone-dev pkg-config make g++ python3 ca-certificates)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,11 +33,6 @@ command -v node >/dev/null || die "Node.js 20 or later is needed (https://nodejs
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "Node.js 20 or later is needed; this is $(node --version)"
 
-# nginx-light starts a default site on port 80 when installed; tests start their own on 127.0.0.1.
-if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
-	say "leaving the system nginx service as it is"
-fi
-
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	say "installing npm packages (npm ci)"
 	npm ci --no-audit --no-fund --loglevel=error
@@ -52,4 +48,4 @@ if [ ! -e /usr/local/bin/httptop ] || [ "$(readlink -f /usr/local/bin/httptop)" 
 	ln -sf "$(pwd)/dist/source/cli.js" /usr/local/bin/httptop
 	say "linked /usr/local/bin/httptop -> $(pwd)/dist/source/cli.js"
 fi
-say "done: run httptop (or make test)"
+say "done: run sudo httptop (sudo make test installs what the tests need and runs them)"

@@ -53,18 +53,10 @@ trap 'exit 130' INT TERM
 
 [[ $(id -u) == 0 ]] || fail "run as root: the profiler container is privileged"
 
-# ---- the tools (a fresh machine has only what install.sh installs) ----
-missing=()
-for pkg in podman runc debootstrap tmux curl; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-	say "installing ${missing[*]}"
-	apt-get update -q >/dev/null
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# ---- the tools: podman, runc, debootstrap, tmux, curl (make test installed them already) ----
+scripts/install-test-peers.sh
 
-# ---- container names from real containers (skipped in `make check` while podman was missing) ----
+# ---- container names from real containers (`make check` skips them where podman is missing; here they must run) ----
 HTTPTOP_REQUIRE_PODMAN=1 npx ava test/containers.test.ts >"$work/ava.log" 2>&1 || {
 	cat "$work/ava.log" >&2
 	fail "test/containers.test.ts failed"

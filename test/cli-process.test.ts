@@ -6,17 +6,45 @@ import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
-import test from 'ava';
-import {cliEnv, cliPath, runCli} from './helpers/cli.js';
+import test, {type ExecutionContext} from 'ava';
+import {asNobody, cliEnv, cliForNobody, cliPath, runCli} from './helpers/cli.js';
 
 const run = promisify(execFile);
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string};
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 const directory = mkdtempSync(join(tmpdir(), 'httptop-cli-process-'));
+// As root, two tests drop to nobody, who runs the built CLI where it can read it.
+const isRoot = process.getuid?.() === 0;
+const nobodyCli = isRoot ? await cliForNobody() : undefined;
 test.after.always(() => {
 	rmSync(directory, {recursive: true, force: true});
+	if (nobodyCli && 'remove' in nobodyCli) {
+		nobodyCli.remove();
+	}
 });
+
+/** A serial test; skipped, with the reason in its title, only when root cannot give nobody the CLI. */
+const unprivilegedTest = (title: string, implementation: (t: ExecutionContext) => Promise<void>) => {
+	if (nobodyCli && 'skip' in nobodyCli) {
+		test.serial.skip(`${title} [skipped: ${nobodyCli.skip}]`, implementation);
+	} else {
+		test.serial(title, implementation);
+	}
+};
+
+/** The built CLI as an unprivileged user runs it: as this user, or as nobody (no groups, plus `setprivArgs`) when root. */
+function unprivilegedCommand(args: readonly string[], setprivArgs: readonly string[] = []): [string, string[]] {
+	if (!nobodyCli) {
+		return [process.execPath, [cliPath, ...args]];
+	}
+
+	if ('skip' in nobodyCli) {
+		throw new Error(nobodyCli.skip);
+	}
+
+	return ['setpriv', [...asNobody, ...setprivArgs, process.execPath, nobodyCli.cliPath, ...args]];
+}
 
 // Every long flag, as --help and the README must both document it.
 const longFlags = [
@@ -100,26 +128,25 @@ for (const [argv, message] of usageErrors) {
 	});
 }
 
-test.serial('exit 1 when tracing is not allowed: one line that says what to do', async t => {
+unprivilegedTest('exit 1 when tracing is not allowed: one line that says what to do', async t => {
 	// As root, drop to nobody without capabilities; otherwise this process already lacks them.
-	const asNobody = process.getuid?.() === 0;
-	const args = [cliPath, '--snapshot', '--duration', '1'];
-	const command = asNobody
-		? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', process.execPath, ...args]] as const
-		: [process.execPath, args] as const;
-	const error = await run(command[0], command[1], {env: cliEnv()}).then(() => null, (failure: unknown) => failure as {code: number; stdout: string; stderr: string});
+	if (nobodyCli && 'copied' in nobodyCli && nobodyCli.copied) {
+		t.log(`nobody cannot reach the checkout: runs a copy of the built app, ${nobodyCli.cliPath}`);
+	}
+
+	const [command, args] = unprivilegedCommand(['--snapshot', '--duration', '1'], ['--inh-caps=-all', '--bounding-set=-all']);
+	const error = await run(command, args, {env: cliEnv()}).then(() => null, (failure: unknown) => failure as {code: number; stdout: string; stderr: string});
 	t.truthy(error, 'httptop must fail without privileges');
 	t.is(error!.code, 1);
 	t.is(error!.stdout, '');
 	t.regex(error!.stderr, /^httptop needs root or CAP_BPF\+CAP_PERFMON: [^\n]+\n$/);
 });
 
-test.serial('a replay file that cannot be read for permission is exit 2 (unless root, who reads it anyway)', async t => {
+unprivilegedTest('a replay file that cannot be read for permission is exit 2 (unless root, who reads it anyway)', async t => {
 	const file = join(directory, 'private.ndjson');
 	writeFileSync(file, '');
 	chmodSync(file, 0o000);
-	const asNobody = process.getuid?.() === 0;
-	if (!asNobody) {
+	if (!isRoot) {
 		const result = await runCli(['--snapshot', '--replay', file]);
 		t.is(result.code, 2);
 		t.regex(result.stderr, /permission denied/);
@@ -127,8 +154,14 @@ test.serial('a replay file that cannot be read for permission is exit 2 (unless 
 	}
 
 	chmodSync(directory, 0o755);
-	const failure = await run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, '--snapshot', '--replay', file], {env: cliEnv()})
-		.then(() => null, (error: unknown) => error as {code: number; stderr: string});
+	// The same empty file readable: nobody reads it (so the refusal below is the file's mode, not the way to it).
+	const readable = join(directory, 'readable.ndjson');
+	writeFileSync(readable, '');
+	chmodSync(readable, 0o644);
+	const [readCommand, readArgs] = unprivilegedCommand(['--snapshot', '--replay', readable]);
+	t.regex((await run(readCommand, readArgs, {env: cliEnv()})).stdout, /no HTTP exchanges matched/);
+	const [command, args] = unprivilegedCommand(['--snapshot', '--replay', file]);
+	const failure = await run(command, args, {env: cliEnv()}).then(() => null, (error: unknown) => error as {code: number; stderr: string});
 	t.is(failure?.code, 2);
 	t.regex(failure?.stderr ?? '', /^httptop: --replay: cannot read '.*private\.ndjson': permission denied\n$/);
 });

@@ -250,9 +250,9 @@ test.serial('an empty recording gives an empty report, exit 0', async t => {
 });
 
 tmuxTest('the live view over a recording: it plays back in real time, q quits with 0', async t => {
-	const session = await startTmux({columns: 160, rows: 30});
+	const session = await startTmux({columns: 160, rows: 30, env: {HTTPTOP_CLI: cliPath, RECORDING: recording}});
 	t.teardown(async () => session.kill());
-	await session.type(`node ${cliPath} --replay ${recording} -d 0.2 --sort key; echo "exit=$?"`);
+	await session.type('node "$HTTPTOP_CLI" --replay "$RECORDING" -d 0.2 --sort key; echo "exit=$?"');
 	await session.sendKeys('Enter');
 	const early = await session.waitFor(screen => screen.includes('/api/users/:id'), 'the first replayed rows');
 	t.false(early.includes('/v1/items'), 'the client traffic, 8 s into the recording, has not been played yet');

@@ -21,9 +21,9 @@ const isAlive = (pid: number): boolean => {
 
 terminalTest('httptop --demo: the live view fills, q quits with 0, the demo is gone', async t => {
 	assertBuilt();
-	const session = await startTmux({columns: 160, rows: 40});
+	const session = await startTmux({columns: 160, rows: 40, env: {HTTPTOP_CLI: cliPath}});
 	t.teardown(async () => session.kill());
-	await session.type(`node ${cliPath} --demo -d 0.5; echo "exit=$?"`);
+	await session.type('node "$HTTPTOP_CLI" --demo -d 0.5; echo "exit=$?"');
 	await session.sendKeys('Enter');
 	const screen = await session.waitFor(text => text.includes('/api/users/:id') && text.includes('demo-server'), 'demo traffic in the table');
 	const [, server, client] = /demo server pid (\d+) on 127\.0\.0\.1:\d+, client pid (\d+)/.exec(screen)?.map(Number) ?? [];
@@ -36,9 +36,10 @@ terminalTest('httptop --demo: the live view fills, q quits with 0, the demo is g
 
 terminalTest('--snapshot on a terminal: status line redrawn then erased, table fitted to the width', async t => {
 	assertBuilt();
-	const session = await startTmux({columns: 100, rows: 50});
+	// The typed line fits in one row whatever the checkout's path: the report is checked to start on the next.
+	const session = await startTmux({columns: 100, rows: 50, env: {HTTPTOP_CLI: cliPath}});
 	t.teardown(async () => session.kill());
-	await session.type(`node ${cliPath} --demo --snapshot --duration 4; echo "exit=$?"`);
+	await session.type('node "$HTTPTOP_CLI" --demo --snapshot --duration 4; echo "exit=$?"');
 	await session.sendKeys('Enter');
 	// Cut to the terminal's width, so it can be redrawn and erased whole; the count goes up as it is redrawn.
 	const status = /^httptop: tracing .* for 4 s\.\.\. \d+ requests, \d s left \(Ctrl-C stops early\)$/m;

@@ -6,12 +6,13 @@
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import anyTest, {type ExecutionContext} from 'ava';
 import {hasTmux, rowOf, startTmux, type TmuxSession} from './helpers/tmux.js';
 
 const test = (await hasTmux()) ? anyTest.serial : anyTest.skip;
 
-const repository = new URL('..', import.meta.url).pathname;
+const repository = fileURLToPath(new URL('..', import.meta.url));
 
 type Run = {
 	readonly session: TmuxSession;

@@ -3,12 +3,14 @@
 // narrows the rows, q exits and leaves a clean prompt. Needs BPF privileges:
 // skipped without them unless HTTPTOP_REQUIRE_BPF is set.
 
+import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import {bpfSerialTest} from './helpers/bpf.js';
 import {startChild} from './helpers/processes.js';
 import {hasTmux, rowOf, startTmux, type TmuxSession} from './helpers/tmux.js';
 
-const repository = new URL('..', import.meta.url).pathname;
+const repository = fileURLToPath(new URL('..', import.meta.url));
 const tmuxPresent = await hasTmux();
 
 /** The first screen row showing `route`, below the column titles. */
@@ -25,7 +27,7 @@ async function assertCleanExit(t: ExecutionContext, session: TmuxSession) {
 
 bpfSerialTest('live: a real server under load shows up, sorts, filters, and q exits cleanly', async t => {
 	t.true(tmuxPresent, 'tmux is installed');
-	const server = startChild('node', [`${repository}test/peers/http-server.mjs`]);
+	const server = startChild('node', [join(repository, 'test/peers/http-server.mjs')]);
 	const port = Number((await server.waitForLine(/^port \d+$/)).split(' ')[1]);
 	const session = await startTmux({columns: 120, rows: 30, cwd: repository});
 	t.teardown(async () => {
@@ -40,7 +42,7 @@ bpfSerialTest('live: a real server under load shows up, sorts, filters, and q ex
 	t.regex(tracing.split('\n')[0]!, /^httptop on \S+ +up \S+ +tracing \d+ tracepoints · TLS: OpenSSL \d+, GnuTLS \d+, Go \d+.*$/, 'the title line says "tracing" once');
 
 	// At most 12 s and 60,000 requests, paced to 1,000/s.
-	const load = startChild('node', ['--import=tsx', `${repository}test/helpers/ui-load-client.ts`, String(port), '12', '60000', '1000'], {cwd: repository});
+	const load = startChild('node', ['--import=tsx', join(repository, 'test/helpers/ui-load-client.ts'), String(port), '12', '60000', '1000'], {cwd: repository});
 	t.teardown(() => {
 		load.kill();
 	});

@@ -1,11 +1,19 @@
 // The built CLI (dist/source/cli.js, `make ts`) run as a process, the way a
 // user or a script runs it: no terminal, stdout and stderr captured apart.
+// Also the built app where user nobody can run it, for root's tests of what an
+// unprivileged user sees.
 
-import {spawn, type ChildProcess} from 'node:child_process';
-import {existsSync} from 'node:fs';
+import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {dirname, join, relative} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
 
-export const cliPath = fileURLToPath(new URL('../../dist/source/cli.js', import.meta.url));
+const run = promisify(execFile);
+
+const checkout = fileURLToPath(new URL('../../', import.meta.url));
+export const cliPath = join(checkout, 'dist/source/cli.js');
 
 export type CliResult = {
 	readonly code: number | null;
@@ -95,4 +103,107 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = c
 	} finally {
 		clearTimeout(timer);
 	}
+}
+
+/** User and group nobody: what root drops to when a test needs an unprivileged user. */
+export const nobody = {uid: 65_534, gid: 65_534} as const;
+
+/** setpriv's arguments that run the rest of the command line as nobody, with no groups. */
+export const asNobody = [`--reuid=${nobody.uid}`, `--regid=${nobody.gid}`, '--clear-groups'] as const;
+
+export type NobodyCli =
+	| {readonly cliPath: string; readonly copied: boolean; remove(): void}
+	| {readonly skip: string};
+
+/**
+ * What the built app reads at run time, relative to its root: the layout the
+ * Containerfile installs (dist/source, the addon, the BPF object, package.json)
+ * plus the production packages of node_modules (from package-lock.json).
+ */
+function runtimeFiles(): {readonly files: string[]; readonly links: Array<[string, string]>} {
+	const lock = JSON.parse(readFileSync(join(checkout, 'package-lock.json'), 'utf8')) as {
+		packages: Record<string, {dev?: boolean; devOptional?: boolean; link?: boolean; resolved?: string}>;
+	};
+	const files = ['package.json', 'dist/source', 'native/package.json', 'native/index.js', 'native/build/Release/bpf_loader_native.node', 'bpf/.output/httptop.bpf.o'];
+	const links: Array<[string, string]> = [];
+	for (const [path, entry] of Object.entries(lock.packages)) {
+		// Nested packages (a/node_modules/b) come with their parent.
+		if (!/^node_modules\/(?:@[^/]+\/)?[^/]+$/.test(path) || entry.dev || entry.devOptional) {
+			continue;
+		}
+
+		if (entry.link) {
+			links.push([path, entry.resolved ?? '']);
+		} else if (existsSync(join(checkout, path))) { // an optional package for another platform is absent
+			files.push(path);
+		}
+	}
+
+	return {files, links};
+}
+
+/** Why nobody cannot read `paths` (setpriv's or node's first line of complaint), or undefined when it can. */
+async function nobodyCannotRead(paths: readonly string[]): Promise<string | undefined> {
+	const check = 'const fs = require("node:fs"); for (const path of process.argv.slice(1)) fs.accessSync(path, fs.constants.R_OK);';
+	try {
+		await run('setpriv', [...asNobody, process.execPath, '-e', check, ...paths], {env: cliEnv()});
+		return undefined;
+	} catch (error) {
+		const {stderr, message} = error as {stderr?: string; message: string};
+		return (/^Error: .*$/m.exec(stderr ?? '')?.[0] ?? stderr?.trim().split('\n')[0]) || message;
+	}
+}
+
+/**
+ * The built CLI where nobody can run it. The checkout itself when nobody can
+ * read it; otherwise (a clone under /root or a 0700 home directory) a copy of
+ * the app's run-time files in a new directory under the temp directory, which
+ * `remove()` deletes. `skip` says why neither works (nobody cannot run node, or
+ * cannot reach the temp directory); a missing build throws.
+ */
+export async function cliForNobody(): Promise<NobodyCli> {
+	assertBuilt();
+	const {files, links} = runtimeFiles();
+	const missing = files.filter(file => !existsSync(join(checkout, file)));
+	if (missing.length > 0) {
+		throw new Error(`${missing.map(file => join(checkout, file)).join(', ')} missing: build first (make)`);
+	}
+
+	const probe = (root: string): string[] => [join(root, 'dist/source/cli.js'), ...files.map(file => join(root, file))];
+	const inCheckout = await nobodyCannotRead(probe(checkout));
+	if (inCheckout === undefined) {
+		return {cliPath, copied: false, remove() {}};
+	}
+
+	let root: string | undefined;
+	try {
+		root = mkdtempSync(join(tmpdir(), 'httptop-nobody-'));
+		// cp copies node_modules' thousands of files much faster than cpSync; a+rX as a umask of 077 may have made them private.
+		await run('cp', ['-R', '--parents', ...files, root], {cwd: checkout});
+		for (const [path, target] of links) {
+			mkdirSync(dirname(join(root, path)), {recursive: true});
+			symlinkSync(relative(dirname(join(root, path)), join(root, target)), join(root, path));
+		}
+
+		await run('chmod', ['-R', 'a+rX', root]);
+	} catch (error) {
+		if (root) {
+			rmSync(root, {recursive: true, force: true});
+		}
+
+		return {skip: `nobody cannot read the checkout (${inCheckout}) and copying it to ${tmpdir()} failed: ${(error as Error).message}`};
+	}
+
+	const copy = root;
+	const remove = () => {
+		rmSync(copy, {recursive: true, force: true});
+	};
+
+	const inCopy = await nobodyCannotRead(probe(copy));
+	if (inCopy !== undefined) {
+		remove();
+		return {skip: `nobody cannot read the checkout (${inCheckout}) nor its copy in ${copy} (${inCopy})`};
+	}
+
+	return {cliPath: join(copy, 'dist/source/cli.js'), copied: true, remove};
 }

@@ -40,6 +40,11 @@ export type TmuxOptions = {
 	readonly cwd?: string;
 	/** The shell prompt; tests look for it to know the shell is back. */
 	readonly prompt?: string;
+	/**
+	 * Variables for the shell. A long path typed on the command line wraps and
+	 * shifts the screen; a variable keeps the typed line as short in every checkout.
+	 */
+	readonly env?: Readonly<Record<string, string>>;
 };
 
 export const defaultPrompt = 'tmux-test$ ';
@@ -54,7 +59,8 @@ export async function startTmux(options: TmuxOptions): Promise<TmuxSession> {
 	const tmux = async (...args: string[]): Promise<string> => (await run('tmux', ['-L', socket, '-f', '/dev/null', ...args], {cwd: options.cwd})).stdout;
 	const prompt = options.prompt ?? defaultPrompt;
 	const environment = Object.keys(process.env).filter(name => name === 'CI' || name === 'CONTINUOUS_INTEGRATION' || name.startsWith('CI_'));
-	const shell = ['env', ...environment.flatMap(name => ['-u', name]), `PS1=${prompt}`, 'TERM=xterm-256color', 'bash', '--norc', '--noprofile'];
+	const variables = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`);
+	const shell = ['env', ...environment.flatMap(name => ['-u', name]), `PS1=${prompt}`, 'TERM=xterm-256color', ...variables, 'bash', '--norc', '--noprofile'];
 	await tmux(
 		'new-session', '-d', '-s', 'test', '-x', String(options.columns), '-y', String(options.rows),
 		...(options.cwd ? ['-c', options.cwd] : []),
