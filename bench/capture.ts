@@ -10,11 +10,11 @@ import {startNginx, startNodeServer, wrk, type Server} from './servers.js';
 
 const seconds = Number(process.env['HTTPTOP_BENCH_SECONDS'] ?? 4);
 const rounds = Number(process.env['HTTPTOP_BENCH_ROUNDS'] ?? 3);
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+export const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 const connections = 50;
 const view: ViewOptions = {groupBy: 'endpoint', sort: {column: 'rate', descending: true}, filter: null, role: 'both'};
 
-type Traced = {
+export type Traced = {
 	perSecond: number;
 	wrkRequests: number;
 	captured: number; // server-side exchanges of the server's pid
@@ -27,7 +27,7 @@ type Traced = {
 const settle = async (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The whole of httptop but the drawing: capture, HTTP, aggregation, one snapshot per second. */
-async function fullyTraced(server: Server, load: () => ReturnType<typeof wrk>): Promise<Traced> {
+export async function fullyTraced(server: Server, load: () => ReturnType<typeof wrk>): Promise<Traced> {
 	const source = await createLiveSource({showQuery: false});
 	const aggregator = createAggregator();
 	let captured = 0;
@@ -66,8 +66,9 @@ async function fullyTraced(server: Server, load: () => ReturnType<typeof wrk>): 
  * (b) with noop: the tracepoints' own cost; (s) with args: each data syscall's arguments saved at
  * entry and taken at exit, nothing else; (k) with discard: the BPF programs and the addon, nothing decoded.
  */
-async function tracedOnly(load: () => ReturnType<typeof wrk>, mode: 'noop' | 'args' | 'discard'): Promise<number> {
-	const tracer = startTracer(mode === 'noop' ? {noop: true} : (mode === 'args' ? {argsOnly: true} : {discardRecords: true}), () => undefined);
+export async function tracedOnly(load: () => ReturnType<typeof wrk>, mode: 'noop' | 'args' | 'discard', tls = true): Promise<number> {
+	const tracer = startTracer({tls, ...(mode === 'noop' ? {noop: true} : (mode === 'args' ? {argsOnly: true} : {discardRecords: true}))}, () => undefined);
+	await tracer.tlsSettled();
 	try {
 		return (await load()).perSecond;
 	} finally {
@@ -131,4 +132,4 @@ export async function benchCapture(): Promise<Record<string, number | string>> {
 	return figures;
 }
 
-const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+export const round = (value: number, digits: number): number => Number(value.toFixed(digits));

@@ -1,5 +1,6 @@
 // Real servers and a real load generator for the benchmarks, all on 127.0.0.1.
-import {spawn} from 'node:child_process';
+import {execFileSync, spawn} from 'node:child_process';
+import {connect} from 'node:net';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -50,6 +51,50 @@ http {
 	};
 }
 
+/** nginx serving the same body over HTTPS, with a self-signed certificate made by `openssl req`. */
+export async function startTlsNginx(): Promise<Server> {
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-bench-nginx-tls-'));
+	const port = 20_000 + Math.floor(Math.random() * 20_000);
+	writeFileSync(join(directory, 'index.html'), body);
+	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+		'-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem')], {stdio: 'ignore'});
+	writeFileSync(
+		join(directory, 'nginx.conf'),
+		`master_process off;
+daemon off;
+user root;
+pid ${directory}/nginx.pid;
+error_log ${directory}/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path ${directory};
+	proxy_temp_path ${directory};
+	fastcgi_temp_path ${directory};
+	uwsgi_temp_path ${directory};
+	scgi_temp_path ${directory};
+	server {
+		listen 127.0.0.1:${port} ssl;
+		ssl_certificate ${directory}/cert.pem;
+		ssl_certificate_key ${directory}/key.pem;
+		location / { root ${directory}; }
+	}
+}
+`,
+	);
+	const child = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
+	await waitForPort(port, 'https');
+	return {
+		name: 'nginx-tls',
+		pid: child.pid,
+		port,
+		stop() {
+			child.kill();
+			rmSync(directory, {recursive: true, force: true});
+		},
+	};
+}
+
 export async function startNodeServer(): Promise<Server> {
 	const script = `const http = require('node:http');
 const server = http.createServer((req, res) => { res.setHeader('content-type', 'text/plain'); res.end(${JSON.stringify(body)}); });
@@ -59,9 +104,9 @@ server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port)
 	return {name: 'node', pid: child.pid, port, stop: () => child.kill()};
 }
 
-async function waitForPort(port: number): Promise<void> {
+async function waitForPort(port: number, scheme: 'http' | 'https' = 'http'): Promise<void> {
 	for (let i = 0; i < 100; i++) {
-		const ok = await fetch(`http://127.0.0.1:${port}/`).then(
+		const ok = await (scheme === 'http' ? fetch(`http://127.0.0.1:${port}/`) : connectOnce(port)).then(
 			() => true,
 			() => false,
 		);
@@ -81,7 +126,7 @@ export type WrkResult = {readonly requests: number; readonly perSecond: number; 
  * wrk against the server. With `ratePerConnection`, each connection waits between
  * requests (wrk's delay()), pacing the load below saturation.
  */
-export async function wrk(port: number, seconds: number, connections: number, delayMs?: number): Promise<WrkResult> {
+export async function wrk(port: number, seconds: number, connections: number, delayMs?: number, scheme: 'http' | 'https' = 'http'): Promise<WrkResult> {
 	const args = ['-t1', `-c${connections}`, `-d${seconds}s`];
 	let script: string | undefined;
 	if (delayMs !== undefined) {
@@ -90,7 +135,7 @@ export async function wrk(port: number, seconds: number, connections: number, de
 		args.push('-s', script);
 	}
 
-	args.push(`http://127.0.0.1:${port}/`);
+	args.push(`${scheme}://127.0.0.1:${port}/`);
 	const output = await new Promise<string>((resolve, reject) => {
 		const child = spawn('wrk', args);
 		let stdout = '';
@@ -108,4 +153,15 @@ export async function wrk(port: number, seconds: number, connections: number, de
 	}
 
 	return {requests, perSecond, non2xx};
+}
+
+async function connectOnce(port: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const socket = connect(port, '127.0.0.1');
+		socket.on('connect', () => {
+			socket.destroy();
+			resolve();
+		});
+		socket.on('error', reject);
+	});
 }
