@@ -45,7 +45,7 @@ struct {
 } counters SEC(".maps");
 
 enum conn_state {
-	CONN_UNKNOWN = 0,  /* not yet seen to carry HTTP/1.x */
+	CONN_UNKNOWN = 0,  /* not yet seen to carry HTTP/1.x or HTTP/2 */
 	CONN_HTTP = 1,     /* every chunk is delivered */
 	CONN_TLS = 2,      /* TLS records: the socket's bytes are not delivered, the TLS calls' plaintext is */
 	CONN_NOT_HTTP = 3, /* another protocol: nothing is delivered */
@@ -557,8 +557,50 @@ static __always_inline bool looks_like_http(const __u8 *p)
 		return true;
 	case FOUR('H', 'T', 'T', 'P'):
 		return p[4] == '/' && p[5] == '1' && p[6] == '.';
+	case FOUR('P', 'R', 'I', ' '):
+		/* the HTTP/2 client preface, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" */
+		return p[4] == '*' && p[5] == ' ' && p[6] == 'H' && p[7] == 'T';
 	}
 	return false;
+}
+
+/*
+ * An HTTP/2 frame header (9 bytes): a known type (DATA to CONTINUATION), a
+ * length within the default largest frame, the stream id's reserved bit clear.
+ * Returns the frame's length, or -1.
+ */
+static __always_inline int h2_frame_length(const __u8 *p)
+{
+	__u32 length = (__u32)p[0] << 16 | (__u32)p[1] << 8 | p[2];
+
+	if (p[3] > 9 || length > 16384 || (p[5] & 0x80))
+		return -1;
+	return length;
+}
+
+/*
+ * Whether a one-buffer chunk of a connection joined late starts with HTTP/2
+ * frames: a frame header, and either the chunk ends with that frame or
+ * another frame header follows it. Two headers by chance are rare enough.
+ */
+static __always_inline bool starts_with_h2_frames(__u64 buf, __u32 bytes, const bool in_kernel)
+{
+	__u8 header[9];
+	int length;
+
+	if (bytes < 9 || (in_kernel ? bpf_probe_read_kernel(header, 9, (void *)buf) : bpf_probe_read_user(header, 9, (void *)buf)))
+		return false;
+	length = h2_frame_length(header);
+	if (length < 0)
+		return false;
+	if ((__u32)length + 9 == bytes)
+		return true;
+	if ((__u32)length + 18 > bytes)
+		return false;
+	if (in_kernel ? bpf_probe_read_kernel(header, 9, (void *)(buf + 9 + length))
+		      : bpf_probe_read_user(header, 9, (void *)(buf + 9 + length)))
+		return false;
+	return h2_frame_length(header) >= 0;
 }
 
 /*
@@ -594,12 +636,10 @@ static __always_inline bool looks_like_tls(const __u8 *p)
 	return p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 && p[2] <= 0x04;
 }
 
-/* surely another protocol: TLS records, the HTTP/2 preface */
+/* surely another protocol: TLS records */
 static __always_inline bool surely_not_http(const __u8 *p)
 {
-	if (p[0] == 0x16 && p[1] == 0x03)
-		return true;
-	return FOUR(p[0], p[1], p[2], p[3]) == FOUR('P', 'R', 'I', ' ');
+	return p[0] == 0x16 && p[1] == 0x03;
 }
 
 /*
@@ -843,6 +883,9 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			/* a short first chunk of a connection seen from its start: a prefix of a start line will do */
 			http = c->origin != HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF && !peek_short(head, &a, bytes) &&
 			       could_start_http(head, bytes);
+		/* joined late: HTTP/2 has no start line to wait for, but its frames can be recognised */
+		if (!http && c->origin == HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF)
+			http = starts_with_h2_frames(a.ptr, bytes, false);
 		if (!http) {
 			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
 				/* its plaintext comes from the TLS library's calls */
@@ -1092,7 +1135,12 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 			return true;
 		}
 	}
-	/* seen from its first plaintext (or given enough tries when joined late): not HTTP/1.x */
+	/* joined late: HTTP/2 frames (ALPN h2) */
+	if (c->origin == HTTPTOP_ORIGIN_UNKNOWN && starts_with_h2_frames(buf, bytes, in_kernel)) {
+		c->plain = PLAIN_HTTP;
+		return true;
+	}
+	/* seen from its first plaintext (or given enough tries when joined late): not HTTP */
 	if (c->origin != HTTPTOP_ORIGIN_UNKNOWN || ++c->plain_unknown_chunks > UNKNOWN_CHUNKS_BEFORE_GIVING_UP) {
 		c->plain = PLAIN_NOT_HTTP;
 		count(HTTPTOP_CTR_TLS_NOT_HTTP);
