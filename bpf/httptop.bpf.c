@@ -579,11 +579,12 @@ static __always_inline int h2_frame_length(const __u8 *p)
 }
 
 /*
- * Whether a one-buffer chunk of a connection joined late starts with HTTP/2
- * frames: a frame header, and either the chunk ends with that frame or
- * another frame header follows it. Two headers by chance are rare enough.
+ * Whether a one-buffer chunk starts with HTTP/2 frames: a frame header, and
+ * either the chunk ends with that frame or another frame header follows it
+ * (two headers by chance are rare enough). For a connection joined late; and
+ * for a server's first write, whose first frame must be SETTINGS.
  */
-static __always_inline bool starts_with_h2_frames(__u64 buf, __u32 bytes, const bool in_kernel)
+static __always_inline bool starts_with_h2_frames(__u64 buf, __u32 bytes, const bool in_kernel, bool settings_first)
 {
 	__u8 header[9];
 	int length;
@@ -592,6 +593,9 @@ static __always_inline bool starts_with_h2_frames(__u64 buf, __u32 bytes, const 
 		return false;
 	length = h2_frame_length(header);
 	if (length < 0)
+		return false;
+	/* a server's connection preface: SETTINGS (type 4) on stream 0 */
+	if (settings_first && (header[3] != 4 || header[5] || header[6] || header[7] || header[8]))
 		return false;
 	if ((__u32)length + 9 == bytes)
 		return true;
@@ -883,9 +887,10 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			/* a short first chunk of a connection seen from its start: a prefix of a start line will do */
 			http = c->origin != HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF && !peek_short(head, &a, bytes) &&
 			       could_start_http(head, bytes);
-		/* joined late: HTTP/2 has no start line to wait for, but its frames can be recognised */
-		if (!http && c->origin == HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF)
-			http = starts_with_h2_frames(a.ptr, bytes, false);
+		/* HTTP/2 joined late, or a server that sends its SETTINGS before it reads the client's preface */
+		if (!http && kind == ARGS_BUF && (c->origin == HTTPTOP_ORIGIN_UNKNOWN ||
+						  (c->origin == HTTPTOP_ORIGIN_ACCEPTED && a.direction == HTTPTOP_EGRESS)))
+			http = starts_with_h2_frames(a.ptr, bytes, false, c->origin != HTTPTOP_ORIGIN_UNKNOWN);
 		if (!http) {
 			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
 				/* its plaintext comes from the TLS library's calls */
@@ -1111,7 +1116,7 @@ int enter_close(struct syscall_enter_ctx *ctx)
 /* ---- TLS plaintext: uprobes on the TLS libraries' read and write functions ---- */
 
 /* whether a TLS connection's plaintext is HTTP, from its first plaintext chunk (as exit_data decides for sockets) */
-static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 bytes, const bool in_kernel)
+static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 bytes, __u32 direction, const bool in_kernel)
 {
 	__u8 head[8] = {};
 
@@ -1135,8 +1140,9 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 			return true;
 		}
 	}
-	/* joined late: HTTP/2 frames (ALPN h2) */
-	if (c->origin == HTTPTOP_ORIGIN_UNKNOWN && starts_with_h2_frames(buf, bytes, in_kernel)) {
+	/* HTTP/2 frames (ALPN h2) joined late, or a server's SETTINGS first */
+	if ((c->origin == HTTPTOP_ORIGIN_UNKNOWN || (c->origin == HTTPTOP_ORIGIN_ACCEPTED && direction == HTTPTOP_EGRESS)) &&
+	    starts_with_h2_frames(buf, bytes, in_kernel, c->origin != HTTPTOP_ORIGIN_UNKNOWN)) {
 		c->plain = PLAIN_HTTP;
 		return true;
 	}
@@ -1224,7 +1230,7 @@ __noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 
 			count(HTTPTOP_CTR_TLS_UNBOUND);
 		return 0;
 	}
-	if (!plaintext_is_http(c, buf, bytes, false))
+	if (!plaintext_is_http(c, buf, bytes, direction, false))
 		return 0;
 	a.ptr = buf;
 	a.fd = fd;
@@ -1246,7 +1252,7 @@ static __always_inline int tls_emit_pending(struct conn *c, struct pending_write
 			count(HTTPTOP_CTR_TLS_UNBOUND);
 		return 0;
 	}
-	if (!plaintext_is_http(c, (__u64)pending->data, pending->call.ex_bytes, true))
+	if (!plaintext_is_http(c, (__u64)pending->data, pending->call.ex_bytes, HTTPTOP_EGRESS, true))
 		return 0;
 	h = bpf_ringbuf_reserve(&records, sizeof(*h) + HTTPTOP_CAPTURE_BYTES, 0);
 	if (!h) {
