@@ -6,6 +6,7 @@ import type {CaptureEvent} from '../capture/events.js';
 import {Connection, type ConnectionContext, type MutableHttpCounters} from './connection.js';
 import type {Exchange, HttpCounters} from './exchange.js';
 import {defaultMaxHeadBytes} from './head-parser.js';
+import {Http2Connection, startsHttp2, type Http2Context, type MutableHttp2Counters} from '../http2/connection.js';
 
 export type HttpAssemblerOptions = {
 	/** Converts a CLOCK_MONOTONIC timestamp to epoch milliseconds (fractional). */
@@ -36,6 +37,9 @@ export type HttpAssemblerCounters = HttpCounters & {
 	readonly bufferedBytes: number; // held now for incomplete heads
 };
 
+/** What the HTTP/2 path made and gave up, beside the shared counters (which include its losses). */
+export type Http2Counters = Readonly<MutableHttp2Counters>;
+
 export type HttpAssembler = {
 	/** Feeds a batch of events (in order per connection); returns the exchanges they completed. */
 	push(events: readonly CaptureEvent[]): Exchange[];
@@ -53,6 +57,7 @@ export type HttpAssembler = {
 	/** Ends every connection, as if all were closed now (end of a replay or of tracing). */
 	flush(): Exchange[];
 	counters(): HttpAssemblerCounters;
+	http2Counters(): Http2Counters;
 };
 
 const msToNs = 1e6;
@@ -72,12 +77,14 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		toEpochMs: options.monotonicNsToEpochMs,
 		resolveContainer: options.resolveContainer ?? (() => null),
 	};
+	const http2: MutableHttp2Counters = {streams: 0, resets: 0, joinedLate: 0, headerBlocksLost: 0};
+	const http2Context: Http2Context = {...context, http2};
 	// Map order is the LRU order: a connection moves to the end once per batch.
-	const connections = new Map<number, Connection>();
+	const connections = new Map<number, Connection | Http2Connection>();
 	let evicted = 0;
 	let batch = 0;
 
-	const drop = (connection: Connection, out: Exchange[]): void => {
+	const drop = (connection: Connection | Http2Connection, out: Exchange[]): void => {
 		connection.close(out);
 		connections.delete(connection.connId);
 	};
@@ -99,7 +106,8 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		if (event.bytes <= 0) return;
 		if (connection === undefined) {
 			if (connections.size >= maxConnections) evictOldest(out);
-			connection = new Connection(event, context);
+			// A connection is HTTP/2 or HTTP/1 from its first bytes on.
+			connection = startsHttp2(event) ? new Http2Connection(event, http2Context) : new Connection(event, context);
 			connections.set(event.connId, connection);
 		} else if (connection.touched !== batch) {
 			connections.delete(event.connId);
@@ -146,5 +154,7 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		},
 
 		counters: () => ({...counters, connections: connections.size, evicted, bufferedBytes: context.budget.used}),
+
+		http2Counters: () => ({...http2}),
 	};
 };
