@@ -86,16 +86,21 @@ type Block = {
 	lost: boolean;
 };
 
-type RequestInfo = {method: string | null; path: string | null; authority: string | null; host: string | null; status: number | null; grpcStatus: number | null; unknown: boolean};
+type BlockInfo = {
+	method: string | null;
+	path: string | null;
+	authority: string | null;
+	host: string | null;
+	status: number | null;
+	grpcStatus: number | null;
+	request: boolean; // has a request pseudo-header
+};
 
-const readFields = (fields: readonly HeaderField[]): RequestInfo => {
-	const info: RequestInfo = {method: null, path: null, authority: null, host: null, status: null, grpcStatus: null, unknown: false};
+const readFields = (fields: readonly HeaderField[]): BlockInfo => {
+	const info: BlockInfo = {method: null, path: null, authority: null, host: null, status: null, grpcStatus: null, request: false};
 	for (const {name, value} of fields) {
-		if (name === null || value === null) {
-			info.unknown = true;
-			continue;
-		}
-
+		if (name === null || value === null) continue;
+		if (name === ':method' || name === ':path' || name === ':scheme' || name === ':authority') info.request = true;
 		switch (name) {
 			case ':method': {
 				info.method = value;
@@ -170,8 +175,8 @@ export class Http2Connection implements FrameStreamOwner {
 		this.tls = first.tls;
 		this.local = first.local;
 		this.remote = first.remote;
-		this.ingress = new FrameStream(this, 'ingress', context.maxHeadBytes, context.budget);
-		this.egress = new FrameStream(this, 'egress', context.maxHeadBytes, context.budget);
+		this.ingress = new FrameStream(this, 'ingress', context.maxHeadBytes, context.budget, this.seenFromStart);
+		this.egress = new FrameStream(this, 'egress', context.maxHeadBytes, context.budget, this.seenFromStart);
 	}
 
 	/** True when nothing is in flight: forgetting the connection now loses nothing. */
@@ -351,9 +356,10 @@ export class Http2Connection implements FrameStreamOwner {
 		const info = readFields(fields ?? []);
 		const known = fields !== null;
 		if (this.role === null) {
-			// Joined late: the first request headers tell the roles (a response carries :status).
-			const fromServer = info.status !== null || (block.streamId % 2 === 0);
-			this.role = (direction === 'egress') === fromServer ? 'server' : 'client';
+			// Joined late: request headers or response headers tell the roles. Other blocks
+			// (trailers, or all fields unknown) belong to streams begun before: nothing to count.
+			if (info.request === (info.status !== null)) return;
+			this.role = (direction === 'egress') === info.request ? 'client' : 'server';
 		}
 
 		const stream = this.streams.get(block.streamId);
@@ -388,7 +394,7 @@ export class Http2Connection implements FrameStreamOwner {
 		if (block.endStream) this.endSide(stream, stream.response, last);
 	}
 
-	private openStream(block: Block, first: Frame, info: RequestInfo, decoded: boolean, complete: boolean): void {
+	private openStream(block: Block, first: Frame, info: BlockInfo, decoded: boolean, complete: boolean): void {
 		if (block.streamId <= this.lastRequestStreamId) return; // trailers of a stream already over
 		this.lastRequestStreamId = block.streamId;
 		if (this.streams.size >= maxStreams) {

@@ -80,6 +80,7 @@ export class FrameStream {
 		readonly direction: Direction,
 		private readonly maxKeptPayload: number,
 		private readonly budget: BufferBudget,
+		private readonly seenFromStart: boolean, // the first byte pushed is the direction's first: a frame or the preface starts there
 	) {}
 
 	/** True between frames: nothing half read. */
@@ -217,7 +218,9 @@ export class FrameStream {
 		const preface = first ? matchPreface(data) : 'no';
 		if (preface === 'preface' || (preface === 'partial' && data.length === total)) {
 			this.prefaceLeft = clientPreface.length;
-		} else if (!looksLikeFrames(data, total)) {
+		} else if (!(first && this.seenFromStart) && !looksLikeFrames(data, total)) {
+			// Frame headers read later are checked one by one; here a syscall that may start
+			// anywhere must read as frames throughout.
 			return false;
 		}
 
