@@ -26,7 +26,7 @@ declare module 'hpack.js' {
 	const hpack: {
 		readonly decoder: {create(): Decoder};
 		readonly 'static-table': {readonly table: readonly StaticEntry[]};
-		readonly compressor: {create(options: {table: {size: number}}): Compressor};
+		readonly compressor: {create(options: {table: {maxSize: number}}): Compressor};
 	};
 	export default hpack;
 }
