@@ -244,3 +244,23 @@ test('HTTP/1 connections never start as HTTP/2, a TLS ClientHello included', (t)
 		for (const event of kernelView(loadFixture(name).events)) if (event.kind === 'data') t.false(startsHttp2({...event, origin: 'unknown'}), name);
 	}
 });
+
+test('a connection holding HPACK entries outlives the idle timeout; forgotten later, it resumes as joined late', (t) => {
+	const {events} = loadH2Fixture('grpc.client');
+	const streams = referenceStreams(events, 'egress');
+	const data = events.filter((event): event is DataEvent => event.kind === 'data');
+	const split = events.indexOf(streams[2]!.requestStart!); // before the third call
+	const assembler = createHttpAssembler({monotonicNsToEpochMs: toMs, keepQuery: false});
+	const exchanges = assembler.push(events.slice(0, split));
+	t.deepEqual(exchanges.map(summary), grpcCalls.slice(0, 2));
+	const last = data[data.indexOf(streams[2]!.requestStart!) - 1]!.tsExitNs;
+	t.deepEqual(assembler.expire(last + 61e9), []);
+	t.is(assembler.counters().connections, 1);
+	assembler.expire(last + 601e9);
+	t.is(assembler.counters().connections, 0);
+	exchanges.push(...assembler.push(events.slice(split)), ...assembler.flush());
+	// The table is gone with the connection: the last call's path was in it.
+	t.deepEqual(exchanges.map(summary).slice(2), [...grpcCalls.slice(2, 5), `POST ${joinedLatePath} 200`]);
+	t.is(assembler.counters().unpaired, 0);
+	t.is(assembler.counters().bufferedBytes, 0);
+});

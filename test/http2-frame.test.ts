@@ -1,6 +1,6 @@
 import test from 'ava';
 import type {DataEvent} from '../source/capture/events.js';
-import {clientPreface, frameFlag, frameType, headerBlockFragment, looksLikeFrames, matchPreface, readFrameHeader, readSettings, startsWithSettings} from '../source/http2/frame.js';
+import {clientPreface, frameFlag, frameType, headerBlockFragment, looksLikeFrames, matchPreface, readFrameHeader, readSettings} from '../source/http2/frame.js';
 import {FrameStream, type Frame, type FrameStreamOwner} from '../source/http2/frame-stream.js';
 import {HeaderBlockDecoder, type HeaderField} from '../source/http2/header-decoder.js';
 import {loadFixture} from './fixtures/http/load.js';
@@ -117,14 +117,14 @@ test('HTTP/1 and TLS bytes are neither the preface nor frames', (t) => {
 		for (const event of loadFixture(name).events) {
 			if (event.kind !== 'data') continue;
 			t.is(matchPreface(event.data), 'no', name);
-			t.false(startsWithSettings(event.data, event.bytes), name);
+			t.false(looksLikeFrames(event.data, event.bytes), name);
 		}
 	}
 
 	t.false(looksLikeFrames(Buffer.from('GET / HTTP/1.1\r\n\r\n'), 18));
 	t.is(matchPreface(clientPreface.subarray(0, 10)), 'partial');
 	const server = dataOf('big.server', 'egress')[0]!;
-	t.true(startsWithSettings(server.data, server.bytes));
+	t.true(looksLikeFrames(server.data, server.bytes));
 	t.deepEqual(readFrameHeader(server.data, 0), {length: 6, type: frameType.settings, flags: 0, streamId: 0});
 });
 

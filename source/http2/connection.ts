@@ -17,7 +17,7 @@ import type {DataEvent, Direction, Endpoint} from '../capture/events.js';
 import type {ConnectionContext} from '../http/connection.js';
 import type {Exchange, Role} from '../http/exchange.js';
 import {splitTarget} from '../http/target.js';
-import {frameFlag, frameHeaderBytes, frameType, headerBlockFragment, looksLikeFrames, matchPreface, readGoawayLastStreamId, readSettings, settingsId, startsWithSettings} from './frame.js';
+import {frameFlag, frameHeaderBytes, frameType, headerBlockFragment, looksLikeFrames, matchPreface, readGoawayLastStreamId, readSettings, settingsId} from './frame.js';
 import {FrameStream, capturedBytes, type Frame, type FrameStreamOwner} from './frame-stream.js';
 import {HeaderBlockDecoder, type HeaderField} from './header-decoder.js';
 
@@ -39,16 +39,18 @@ export type MutableHttp2Counters = {
 export type Http2Context = ConnectionContext & {readonly http2: MutableHttp2Counters};
 
 /**
- * Whether a connection whose first captured syscall is `event` speaks HTTP/2.
- * One seen from its start begins with the client preface (a client's write, a
- * server's read) or the server's SETTINGS (a server may write it before it
- * reads the preface); one joined late, with any whole HTTP/2 frames.
+ * Whether a connection whose first captured syscall is `event` speaks HTTP/2:
+ * it starts with the client preface (a client's write, a server's read), or
+ * with whole HTTP/2 frames (a server's SETTINGS, written before it reads the
+ * preface; a connection joined late; one forgotten while idle). HTTP/1 and TLS
+ * records never read as frames: their fourth byte is no frame type, or their
+ * first three make a frame longer than 16384 bytes.
  */
 export const startsHttp2 = (event: DataEvent): boolean => {
 	const data = capturedBytes(event);
 	const preface = matchPreface(data);
 	if (preface === 'preface' || (preface === 'partial' && data.length === event.bytes && data.length >= 4)) return true;
-	return event.origin === 'unknown' ? looksLikeFrames(data, event.bytes) : startsWithSettings(data, event.bytes);
+	return looksLikeFrames(data, event.bytes);
 };
 
 // Streams tracked at once per connection; beyond it the oldest is given up (unpaired).
@@ -179,9 +181,20 @@ export class Http2Connection implements FrameStreamOwner {
 		this.egress = new FrameStream(this, 'egress', context.maxHeadBytes, context.budget, this.seenFromStart);
 	}
 
-	/** True when nothing is in flight: forgetting the connection now loses nothing. */
+	/**
+	 * True when forgetting the connection now loses nothing: no stream in flight, and
+	 * no HPACK table entries (without them, later header blocks decode only in part).
+	 */
 	get idle(): boolean {
-		return this.streams.size === 0 && this.blocks.ingress === null && this.blocks.egress === null && this.ingress.idle && this.egress.idle;
+		return (
+			this.streams.size === 0 &&
+			this.blocks.ingress === null &&
+			this.blocks.egress === null &&
+			this.ingress.idle &&
+			this.egress.idle &&
+			this.ingressDecoder.empty &&
+			this.egressDecoder.empty
+		);
 	}
 
 	/** Set by the assembler when the capture lost events: frames of any connection may be missing. */
@@ -322,17 +335,21 @@ export class Http2Connection implements FrameStreamOwner {
 			block.lost = true;
 		} else if (!block.lost) {
 			const fragment = headerBlockFragment(frame.header, frame.payload);
-			if (typeof fragment === 'string' || block.size + frame.payload.length > this.context.maxHeadBytes) {
+			const {budget, maxHeadBytes} = this.context;
+			if (typeof fragment === 'string' || block.size + fragment.fragment.length > maxHeadBytes || budget.used + fragment.fragment.length > budget.limit) {
+				this.release(block);
 				block.lost = true;
 			} else {
 				block.fragments.push(fragment.fragment);
 				block.size += fragment.fragment.length;
+				budget.used += fragment.fragment.length;
 			}
 		}
 
 		if ((frame.header.flags & frameFlag.endHeaders) !== 0) {
 			this.blocks[direction] = null;
 			this.headerBlock(direction, block, frame);
+			this.release(block);
 		}
 	}
 
@@ -501,7 +518,16 @@ export class Http2Connection implements FrameStreamOwner {
 	}
 
 	private dropBlock(direction: Direction): void {
+		const block = this.blocks[direction];
+		if (block !== null) this.release(block);
 		this.blocks[direction] = null;
+	}
+
+	// Header block fragments held until END_HEADERS count in the shared buffer budget.
+	private release(block: Block): void {
+		this.context.budget.used -= block.size;
+		block.size = 0;
+		block.fragments = [];
 	}
 
 	private decoder(direction: Direction): HeaderBlockDecoder {

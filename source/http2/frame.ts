@@ -131,13 +131,6 @@ export const looksLikeFrames = (data: Uint8Array, bytes: number, maxFrames = 16)
 	return true;
 };
 
-/** Whether `data` starts with a SETTINGS frame (not an ACK): what a server sends first (RFC 9113 3.4). */
-export const startsWithSettings = (data: Uint8Array, bytes: number): boolean => {
-	if (data.length < frameHeaderBytes) return false;
-	const header = readFrameHeader(data, 0);
-	return header.type === frameType.settings && (header.flags & frameFlag.ack) === 0 && looksLikeFrames(data, bytes);
-};
-
 export type HeaderBlockFragment = {
 	readonly fragment: Uint8Array;
 	readonly promisedStreamId: number; // PUSH_PROMISE only, else 0

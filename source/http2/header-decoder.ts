@@ -43,6 +43,11 @@ export class HeaderBlockDecoder {
 		this.complete = complete;
 	}
 
+	/** The dynamic table holds nothing. */
+	get empty(): boolean {
+		return this.entries.length === 0;
+	}
+
 	/** The decoding peer announced SETTINGS_HEADER_TABLE_SIZE: the encoder's updates may go up to it (checked when complete). */
 	setLimit(size: number): void {
 		this.limit = size;
