@@ -264,3 +264,20 @@ test('a connection holding HPACK entries outlives the idle timeout; forgotten la
 	t.is(assembler.counters().unpaired, 0);
 	t.is(assembler.counters().bufferedBytes, 0);
 });
+
+test("a client's GOAWAY while responses are in flight ends none of them", (t) => {
+	const {events} = loadH2Fixture('big.server');
+	const reads = events.filter((event): event is DataEvent => event.kind === 'data' && event.direction === 'ingress');
+	// h2load's GOAWAY (type 7) at the end of the connection, sent again right after the requests.
+	const last = reads.at(-1)!;
+	const at = Buffer.from(last.data).indexOf(Buffer.from([0, 0, 8, 7]));
+	t.not(at, -1);
+	const goaway = Buffer.from(last.data.subarray(at, at + 17));
+	// After the write of the first response headers and DATA, before the rest.
+	const after = events.findIndex((event) => event.kind === 'data' && event.direction === 'egress' && event.bytes > 1000);
+	const before = events[after] as DataEvent;
+	const early: DataEvent = {...reads[0]!, bytes: goaway.length, data: goaway, tsEnterNs: before.tsExitNs + 1, tsExitNs: before.tsExitNs + 2};
+	const {exchanges, counters} = assemble([...events.slice(0, after + 1), early, ...events.slice(after + 1)]);
+	t.deepEqual(exchanges.map(summary), times(10, 'GET /big.bin 200'));
+	t.is(counters.unpaired, 0);
+});

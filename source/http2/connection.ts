@@ -311,8 +311,9 @@ export class Http2Connection implements FrameStreamOwner {
 			}
 
 			case frameType.goaway: {
-				// Streams above the last one the sender processed will get no answer here.
-				if (frame.payload === null) break;
+				// A server's GOAWAY: the client's streams above the last one it processed get no
+				// answer here. (A client's names the server's pushed streams: nothing counted.)
+				if (frame.payload === null || this.role === null || direction === this.requestDirection()) break;
 				const last = readGoawayLastStreamId(frame.payload);
 				for (const [id, candidate] of this.streams) {
 					if (id > last && !candidate.response.ended) {
@@ -394,7 +395,9 @@ export class Http2Connection implements FrameStreamOwner {
 			// The answer to a request not seen. Below the last request seen: a stream already
 			// given up (counted then) or, on a connection joined late, opened before it was seen.
 			// Above: a request lost with the framing.
-			if (block.streamId > this.lastRequestStreamId && (this.seenFromStart || this.lastRequestStreamId > 0)) this.context.counters.unpaired++;
+			// (Even streams are pushed by the server: no request of the client's.)
+			const lostRequest = block.streamId % 2 === 1 && block.streamId > this.lastRequestStreamId;
+			if (lostRequest && (this.seenFromStart || this.lastRequestStreamId > 0)) this.context.counters.unpaired++;
 			return;
 		}
 
