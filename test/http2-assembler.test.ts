@@ -48,6 +48,8 @@ const fixtures: Record<string, Expected> = {
 	'big.client': {summaries: times(10, 'GET /big.bin 200'), resets: 0},
 	'grpc.server': {summaries: grpcCalls, resets: 0},
 	'grpc.client': {summaries: grpcCalls, resets: 0},
+	'push.server': {summaries: ['GET /index.html 200'], resets: 0}, // /a.txt is pushed: no request of the client's
+	'push.client': {summaries: ['GET /index.html 200'], resets: 0},
 	'node.server': {summaries: nodeStreams, resets: 1},
 	'node.client': {summaries: nodeStreams, resets: 1},
 };
