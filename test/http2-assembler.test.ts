@@ -283,3 +283,29 @@ test("a client's GOAWAY while responses are in flight ends none of them", (t) =>
 	t.deepEqual(exchanges.map(summary), times(10, 'GET /big.bin 200'));
 	t.is(counters.unpaired, 0);
 });
+
+test('hostile bytes: fixtures with bytes overwritten at random never throw, release every buffer, and make well-formed exchanges', (t) => {
+	let seed = 11;
+	const random = (limit: number): number => {
+		seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+		return Math.floor((seed / 2_147_483_648) * limit);
+	};
+
+	for (const name of names) {
+		const {events} = loadH2Fixture(name);
+		for (let round = 0; round < 20; round++) {
+			const mutated = events.map((event) => {
+				if (event.kind !== 'data' || random(3) !== 0) return event;
+				const data = Buffer.from(event.data);
+				for (let flips = 0; flips < 4; flips++) data[random(data.length)] = random(256);
+				return {...event, data};
+			});
+			const {exchanges, counters} = assemble(mutated);
+			t.is(counters.bufferedBytes, 0, name);
+			t.true(
+				exchanges.every((exchange) => exchange.path.length > 0 && exchange.status >= 0 && exchange.status <= 999 && exchange.requestBytes > 0 && exchange.endMs >= exchange.startMs),
+				name,
+			);
+		}
+	}
+});
