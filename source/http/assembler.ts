@@ -1,6 +1,3 @@
-// The HTTP layer's entry point: capture events in, exchanges out. Keeps one
-// Connection per connId, bounded in number (least recently used goes first)
-// and in buffered bytes, and counts everything it had to give up.
 
 import type {CaptureEvent} from '../capture/events.js';
 import {Connection, type ConnectionContext, type MutableHttpCounters} from './connection.js';
