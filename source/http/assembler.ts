@@ -1,3 +1,7 @@
+// The HTTP layer's entry point: capture events in, exchanges out. Keeps one
+// Connection per connId (HTTP/1, or source/http2's when its first bytes are
+// HTTP/2), bounded in number (least recently used goes first) and in buffered
+// bytes, and counts everything it had to give up.
 
 import type {CaptureEvent} from '../capture/events.js';
 import {Connection, type ConnectionContext, type MutableHttpCounters} from './connection.js';
