@@ -39,6 +39,8 @@ const grpcCalls = [
 	'POST /demo.Other/Missing 200 grpc 12',
 	'POST /demo.Echo/Say 200 grpc 0',
 ];
+// Each call answered 404 with no grpc-status: what the gRPC client makes of it (UNIMPLEMENTED).
+const grpcCallsTo404 = grpcCalls.map((line) => `${line.split(' ').slice(0, 2).join(' ')} 404 grpc 12`);
 const fixtures: Record<string, Expected> = {
 	'nghttpd-curl.server': {summaries: ['GET /a.txt 200', 'GET /missing 404', 'HEAD /a.txt 200', 'POST /a.txt 200'], resets: 0},
 	'nghttpd-curl.client': {summaries: ['POST /a.txt 200'], resets: 0},
@@ -48,6 +50,8 @@ const fixtures: Record<string, Expected> = {
 	'big.client': {summaries: times(10, 'GET /big.bin 200'), resets: 0},
 	'grpc.server': {summaries: grpcCalls, resets: 0},
 	'grpc.client': {summaries: grpcCalls, resets: 0},
+	'grpc-404.server': {summaries: grpcCallsTo404, resets: 0},
+	'grpc-404.client': {summaries: grpcCallsTo404, resets: 0},
 	'push.server': {summaries: ['GET /index.html 200'], resets: 0}, // /a.txt is pushed: no request of the client's
 	'push.client': {summaries: ['GET /index.html 200'], resets: 0},
 	'node.server': {summaries: nodeStreams, resets: 1},

@@ -72,7 +72,9 @@ type Stream = {
 	readonly request: Side;
 	readonly response: Side;
 	status: number | null; // null until the final response headers
-	grpcStatus: number | null;
+	grpcStatus: number | null; // the grpc-status header or trailer
+	readonly grpc: boolean; // a gRPC call by its request's content-type
+	responseKnown: boolean; // every response header field was decoded (none hidden in an unseen table)
 	firstByteNs: number;
 	endNs: number;
 };
@@ -95,13 +97,19 @@ type BlockInfo = {
 	host: string | null;
 	status: number | null;
 	grpcStatus: number | null;
+	grpc: boolean; // content-type application/grpc (or +proto, ...)
 	request: boolean; // has a request pseudo-header
+	unknown: boolean; // a field named a table entry never seen
 };
 
 const readFields = (fields: readonly HeaderField[]): BlockInfo => {
-	const info: BlockInfo = {method: null, path: null, authority: null, host: null, status: null, grpcStatus: null, request: false};
+	const info: BlockInfo = {method: null, path: null, authority: null, host: null, status: null, grpcStatus: null, grpc: false, request: false, unknown: false};
 	for (const {name, value} of fields) {
-		if (name === null || value === null) continue;
+		if (name === null || value === null) {
+			info.unknown = true;
+			continue;
+		}
+
 		if (name === ':method' || name === ':path' || name === ':scheme' || name === ':authority') info.request = true;
 		switch (name) {
 			case ':method': {
@@ -134,11 +142,52 @@ const readFields = (fields: readonly HeaderField[]): BlockInfo => {
 				break;
 			}
 
+			case 'content-type': {
+				info.grpc = value.startsWith('application/grpc');
+				break;
+			}
+
 			default:
 		}
 	}
 
 	return info;
+};
+
+/**
+ * The gRPC status a client gives a call whose response has no grpc-status (an
+ * intermediary's error, or a server that is no gRPC server): grpc/doc/http-grpc-status-mapping.md,
+ * and UNKNOWN for a 200 without one, as grpc-go does.
+ */
+const grpcStatusOfHttp = (status: number): number => {
+	switch (status) {
+		case 400: {
+			return 13; // INTERNAL
+		}
+
+		case 401: {
+			return 16; // UNAUTHENTICATED
+		}
+
+		case 403: {
+			return 7; // PERMISSION_DENIED
+		}
+
+		case 404: {
+			return 12; // UNIMPLEMENTED
+		}
+
+		case 429:
+		case 502:
+		case 503:
+		case 504: {
+			return 14; // UNAVAILABLE
+		}
+
+		default: {
+			return 2; // UNKNOWN
+		}
+	}
 };
 
 const opposite = (direction: Direction): Direction => (direction === 'ingress' ? 'egress' : 'ingress');
@@ -402,6 +451,7 @@ export class Http2Connection implements FrameStreamOwner {
 		}
 
 		stream.response.bytes += block.bytes;
+		if (!known || info.unknown) stream.responseKnown = false;
 		if (stream.status === null) {
 			const interim = info.status !== null && info.status < 200;
 			if (!interim) {
@@ -443,6 +493,8 @@ export class Http2Connection implements FrameStreamOwner {
 			response: {bytes: 0, ended: false},
 			status: null,
 			grpcStatus: null,
+			grpc: info.grpc,
+			responseKnown: true,
 			firstByteNs: 0,
 			endNs: 0,
 		};
@@ -503,7 +555,7 @@ export class Http2Connection implements FrameStreamOwner {
 			host: stream.authority,
 			httpVersion: '2',
 			tls: this.tls,
-			grpcStatus: stream.grpcStatus,
+			grpcStatus: stream.grpcStatus ?? (stream.grpc && stream.responseKnown && stream.status !== null ? grpcStatusOfHttp(stream.status) : null),
 			status: stream.status ?? 0,
 			requestBytes: stream.request.bytes,
 			responseBytes: stream.response.bytes,
