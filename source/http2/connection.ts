@@ -97,10 +97,12 @@ type BlockInfo = {
 	host: string | null;
 	status: number | null;
 	grpcStatus: number | null;
-	grpc: boolean; // content-type application/grpc (or +proto, ...)
+	grpc: boolean; // content-type application/grpc (or +proto, ...), not grpc-web
 	request: boolean; // has a request pseudo-header
 	unknown: boolean; // a field named a table entry never seen
 };
+
+const grpcContentType = /^application\/grpc(?:[+;]|$)/i;
 
 const readFields = (fields: readonly HeaderField[]): BlockInfo => {
 	const info: BlockInfo = {method: null, path: null, authority: null, host: null, status: null, grpcStatus: null, grpc: false, request: false, unknown: false};
@@ -143,7 +145,8 @@ const readFields = (fields: readonly HeaderField[]): BlockInfo => {
 			}
 
 			case 'content-type': {
-				info.grpc = value.startsWith('application/grpc');
+				// Not application/grpc-web: its status travels in the body.
+				info.grpc = grpcContentType.test(value);
 				break;
 			}
 
