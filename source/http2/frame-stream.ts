@@ -50,7 +50,7 @@ export const capturedBytes = (event: DataEvent): Uint8Array => {
 	return event.batch.subarray(start, start + Math.min(event.captured!, event.bytes));
 };
 
-type Partial = {
+type FrameInProgress = {
 	readonly header: FrameHeader;
 	left: number; // payload bytes still to come
 	readonly keep: boolean;
@@ -73,7 +73,7 @@ export class FrameStream {
 	private readonly header = Buffer.alloc(frameHeaderBytes);
 	private headerHave = 0;
 	private headerStart: {enterNs: number; exitNs: number; tid: number; comm: string} | null = null;
-	private partial: Partial | null = null;
+	private partial: FrameInProgress | null = null;
 
 	constructor(
 		private readonly owner: FrameStreamOwner,
@@ -170,7 +170,7 @@ export class FrameStream {
 		}
 
 		const start = this.headerStart!;
-		const partial: Partial = {
+		const partial: FrameInProgress = {
 			header,
 			left: header.length,
 			keep: keptTypes.has(header.type),
@@ -187,7 +187,7 @@ export class FrameStream {
 		return offset;
 	}
 
-	private finish(partial: Partial, event: DataEvent): void {
+	private finish(partial: FrameInProgress, event: DataEvent): void {
 		this.partial = null;
 		let payload: Uint8Array | null = null;
 		if (partial.keep && !partial.missing) payload = partial.chunks.length === 1 ? partial.chunks[0]! : Buffer.concat(partial.chunks, partial.kept);
@@ -203,7 +203,7 @@ export class FrameStream {
 		});
 	}
 
-	private release(partial: Partial): void {
+	private release(partial: FrameInProgress): void {
 		this.budget.used -= partial.kept;
 		partial.kept = 0;
 		partial.chunks = [];
