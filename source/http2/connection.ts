@@ -434,7 +434,7 @@ export class Http2Connection implements FrameStreamOwner {
 
 		const stream = this.streams.get(block.streamId);
 		if (direction === this.requestDirection()) {
-			if (stream === undefined) this.openStream(block, last, info, known, fields !== null && decoder.complete);
+			if (stream === undefined) this.openStream(block, last, info, known, known && decoder.complete);
 			else {
 				stream.request.bytes += block.bytes;
 				if (block.endStream) this.endSide(stream, stream.request, last);
@@ -467,7 +467,7 @@ export class Http2Connection implements FrameStreamOwner {
 		if (block.endStream) this.endSide(stream, stream.response, last);
 	}
 
-	private openStream(block: Block, first: Frame, info: BlockInfo, decoded: boolean, complete: boolean): void {
+	private openStream(block: Block, last: Frame, info: BlockInfo, decoded: boolean, complete: boolean): void {
 		if (block.streamId <= this.lastRequestStreamId) return; // trailers of a stream already over
 		this.lastRequestStreamId = block.streamId;
 		if (this.streams.size >= maxStreams) {
@@ -489,8 +489,8 @@ export class Http2Connection implements FrameStreamOwner {
 			method: info.method ?? unknownMethod,
 			target,
 			authority: info.authority ?? info.host,
-			tid: first.tid,
-			comm: first.comm,
+			tid: block.first.tid,
+			comm: block.first.comm,
 			startNs: server ? block.first.startExitNs : block.first.startEnterNs,
 			request: {bytes: block.bytes, ended: false},
 			response: {bytes: 0, ended: false},
@@ -502,7 +502,7 @@ export class Http2Connection implements FrameStreamOwner {
 			endNs: 0,
 		};
 		this.streams.set(block.streamId, stream);
-		if (block.endStream) this.endSide(stream, stream.request, first);
+		if (block.endStream) this.endSide(stream, stream.request, last);
 	}
 
 	private dataFrame(direction: Direction, frame: Frame): void {
