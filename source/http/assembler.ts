@@ -110,7 +110,7 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 			// A connection is HTTP/2 or HTTP/1 from its first bytes on.
 			connection = startsHttp2(event) ? new Http2Connection(event, http2Context) : new Connection(event, context);
 			connections.set(event.connId, connection);
-		} else if (connection instanceof Connection && connection.role === null && startsHttp2(event)) {
+		} else if (connection.role === null && connection instanceof Connection && startsHttp2(event)) {
 			// Joined late in the middle of an HTTP/2 frame: nothing was HTTP/1 so far, and this syscall starts with whole frames.
 			drop(connection, out);
 			connection = new Http2Connection(event, http2Context);
