@@ -141,7 +141,9 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		expire(nowNs) {
 			const out: Exchange[] = [];
 			for (const connection of connections.values()) {
-				const timeout = connection.idle ? idleTimeoutNs : inFlightTimeoutNs;
+				// An idle HTTP/2 connection keeps its HPACK tables as long as one in flight.
+				const idle = connection.idle && !(connection instanceof Http2Connection && connection.holdsTables);
+				const timeout = idle ? idleTimeoutNs : inFlightTimeoutNs;
 				if (nowNs - connection.lastSeenNs > timeout) drop(connection, out);
 				else connection.expireLostMessages(nowNs - lostMessageTimeoutNs, out);
 			}

@@ -233,20 +233,14 @@ export class Http2Connection implements FrameStreamOwner {
 		this.egress = new FrameStream(this, 'egress', context.maxHeadBytes, context.budget, this.seenFromStart);
 	}
 
-	/**
-	 * True when forgetting the connection now loses nothing: no stream in flight, and
-	 * no HPACK table entries (without them, later header blocks decode only in part).
-	 */
+	/** True when nothing is in flight: no stream, no header block or frame half read. */
 	get idle(): boolean {
-		return (
-			this.streams.size === 0 &&
-			this.blocks.ingress === null &&
-			this.blocks.egress === null &&
-			this.ingress.idle &&
-			this.egress.idle &&
-			this.ingressDecoder.empty &&
-			this.egressDecoder.empty
-		);
+		return this.streams.size === 0 && this.blocks.ingress === null && this.blocks.egress === null && this.ingress.idle && this.egress.idle;
+	}
+
+	/** The HPACK tables hold entries: forgotten, later header blocks decode only in part. */
+	get holdsTables(): boolean {
+		return !this.ingressDecoder.empty || !this.egressDecoder.empty;
 	}
 
 	/** Set by the assembler when the capture lost events: frames of any connection may be missing. */
