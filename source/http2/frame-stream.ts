@@ -5,6 +5,15 @@
 // is only counted) cost nothing; only a frame header that falls in uncaptured
 // bytes loses the framing, which is found again at the start of a later syscall
 // that reads as whole frames.
+//
+// What the capture must give to lose nothing: every frame header and every
+// HEADERS, PUSH_PROMISE, CONTINUATION and SETTINGS payload inside the captured
+// prefix of some event. A kernel that walks frame headers can cut one syscall
+// into several events, each a contiguous run of its bytes with the syscall's
+// times, `bytes` its length and `data` what was copied from its start (as
+// test/fixtures/h2/load.ts frameView does); a prefix-only copy works too, and
+// loses the frames after the first frame header it cuts, until a syscall
+// starts with frames again.
 
 import type {DataEvent, Direction} from '../capture/events.js';
 import type {BufferBudget} from '../http/message-stream.js';
