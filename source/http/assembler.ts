@@ -1,11 +1,13 @@
 // The HTTP layer's entry point: capture events in, exchanges out. Keeps one
-// Connection per connId, bounded in number (least recently used goes first)
-// and in buffered bytes, and counts everything it had to give up.
+// Connection per connId (HTTP/1, or source/http2's when its first bytes are
+// HTTP/2), bounded in number (least recently used goes first) and in buffered
+// bytes, and counts everything it had to give up.
 
 import type {CaptureEvent} from '../capture/events.js';
 import {Connection, type ConnectionContext, type MutableHttpCounters} from './connection.js';
 import type {Exchange, HttpCounters} from './exchange.js';
 import {defaultMaxHeadBytes} from './head-parser.js';
+import {Http2Connection, startsHttp2, type Http2Context, type MutableHttp2Counters} from '../http2/connection.js';
 
 export type HttpAssemblerOptions = {
 	/** Converts a CLOCK_MONOTONIC timestamp to epoch milliseconds (fractional). */
@@ -36,6 +38,9 @@ export type HttpAssemblerCounters = HttpCounters & {
 	readonly bufferedBytes: number; // held now for incomplete heads
 };
 
+/** What the HTTP/2 path made and gave up, beside the shared counters (which include its losses). */
+export type Http2Counters = Readonly<MutableHttp2Counters>;
+
 export type HttpAssembler = {
 	/** Feeds a batch of events (in order per connection); returns the exchanges they completed. */
 	push(events: readonly CaptureEvent[]): Exchange[];
@@ -53,6 +58,7 @@ export type HttpAssembler = {
 	/** Ends every connection, as if all were closed now (end of a replay or of tracing). */
 	flush(): Exchange[];
 	counters(): HttpAssemblerCounters;
+	http2Counters(): Http2Counters;
 };
 
 const msToNs = 1e6;
@@ -72,12 +78,14 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		toEpochMs: options.monotonicNsToEpochMs,
 		resolveContainer: options.resolveContainer ?? (() => null),
 	};
+	const http2: MutableHttp2Counters = {streams: 0, resets: 0, joinedLate: 0, headerBlocksLost: 0};
+	const http2Context: Http2Context = {...context, http2};
 	// Map order is the LRU order: a connection moves to the end once per batch.
-	const connections = new Map<number, Connection>();
+	const connections = new Map<number, Connection | Http2Connection>();
 	let evicted = 0;
 	let batch = 0;
 
-	const drop = (connection: Connection, out: Exchange[]): void => {
+	const drop = (connection: Connection | Http2Connection, out: Exchange[]): void => {
 		connection.close(out);
 		connections.delete(connection.connId);
 	};
@@ -99,7 +107,13 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		if (event.bytes <= 0) return;
 		if (connection === undefined) {
 			if (connections.size >= maxConnections) evictOldest(out);
-			connection = new Connection(event, context);
+			// A connection is HTTP/2 or HTTP/1 from its first bytes on.
+			connection = startsHttp2(event) ? new Http2Connection(event, http2Context) : new Connection(event, context);
+			connections.set(event.connId, connection);
+		} else if (connection.role === null && connection instanceof Connection && startsHttp2(event)) {
+			// Joined late in the middle of an HTTP/2 frame: nothing was HTTP/1 so far, and this syscall starts with whole frames.
+			drop(connection, out);
+			connection = new Http2Connection(event, http2Context);
 			connections.set(event.connId, connection);
 		} else if (connection.touched !== batch) {
 			connections.delete(event.connId);
@@ -127,7 +141,9 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		expire(nowNs) {
 			const out: Exchange[] = [];
 			for (const connection of connections.values()) {
-				const timeout = connection.idle ? idleTimeoutNs : inFlightTimeoutNs;
+				// An idle HTTP/2 connection keeps its HPACK tables as long as one in flight.
+				const idle = connection.idle && !(connection instanceof Http2Connection && connection.holdsTables);
+				const timeout = idle ? idleTimeoutNs : inFlightTimeoutNs;
 				if (nowNs - connection.lastSeenNs > timeout) drop(connection, out);
 				else connection.expireLostMessages(nowNs - lostMessageTimeoutNs, out);
 			}
@@ -146,5 +162,7 @@ export const createHttpAssembler = (options: HttpAssemblerOptions): HttpAssemble
 		},
 
 		counters: () => ({...counters, connections: connections.size, evicted, bufferedBytes: context.budget.used}),
+
+		http2Counters: () => ({...http2}),
 	};
 };
