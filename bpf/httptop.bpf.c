@@ -80,7 +80,14 @@ struct conn {
 	__u8 remote_addr[16];
 	char comm[HTTPTOP_COMM_LEN];
 	__u32 plain_unknown_chunks;
-	__u32 pad;
+	/* HTTP/2: each direction walked frame header by frame header (index: enum httptop_direction) */
+	__u8 h2;             /* the connection speaks HTTP/2 */
+	__u8 h2_synced;      /* bit per direction: where the next frame header lies is known */
+	__u8 h2_type[2];     /* type of the frame whose payload is under way (H2_NOT_DATA: the client preface) */
+	__u32 h2_left[2];    /* bytes of that payload still to come */
+	__u32 h2_header[2];  /* a frame header cut by the end of a chunk: its first bytes (length, type) so far */
+	__u8 h2_have[2];     /* how many of its 9 bytes were seen */
+	__u8 pad[2];
 };
 
 /* {tgid, fd} -> connection state; LRU so that exited processes cannot fill it */
@@ -848,6 +855,181 @@ static __always_inline void emit_unix_names(struct conn *c, struct inflight *a, 
 	count(HTTPTOP_CTR_RECORDS);
 }
 
+/* ---- HTTP/2: frame boundaries followed in the kernel, so that no HEADERS frame hides behind a DATA frame ---- */
+
+#define H2_NOT_DATA 0xff       /* the client preface's bytes: copied like any frame but DATA */
+#define H2_PREFACE_BYTES 24
+#define H2_MAX_FRAMES 16      /* frame headers walked per chunk (the verifier's cost grows with it); past that the direction is found again at a chunk that starts with frames */
+
+/* the connection speaks HTTP/2: `direction`'s first chunk starts with the client preface, or with a frame */
+static __always_inline void h2_begin(struct conn *c, __u8 direction, bool preface)
+{
+	__u8 d = direction & 1, other = d ^ 1;
+
+	c->h2 = 1;
+	c->h2_synced = 1 << d;
+	c->h2_type[d] = H2_NOT_DATA;
+	c->h2_left[d] = preface ? H2_PREFACE_BYTES : 0;
+	c->h2_header[d] = 0;
+	c->h2_have[d] = 0;
+	if (c->origin == HTTPTOP_ORIGIN_UNKNOWN)
+		return; /* joined late: the other direction is found at a chunk that starts with frames */
+	/* seen from the start: the other side begins with its SETTINGS frame, or with the preface */
+	c->h2_synced |= 1 << other;
+	c->h2_type[other] = H2_NOT_DATA;
+	c->h2_left[other] = preface ? 0 : H2_PREFACE_BYTES;
+	c->h2_header[other] = 0;
+	c->h2_have[other] = 0;
+}
+
+/* the direction's frame boundaries are lost (a vectored or sendfile chunk, too many frames): found again later */
+static __always_inline void h2_lose(struct conn *c, __u8 direction)
+{
+	c->h2_synced &= ~(1 << (direction & 1));
+}
+
+#define H2_WALK_ARGS(fd, direction, syscall, flags) \
+	((__u64)(__u32)(fd) | (__u64)(direction) << 32 | (__u64)(syscall) << 40 | (__u64)(flags) << 48)
+#define H2_RUN_COPIED (1ULL << 33)
+
+/*
+ * One record of a walked chunk: `bytes` of it, copied from buf (up to the cap)
+ * or, a DATA payload, only counted. `what` is H2_WALK_ARGS(...), with
+ * H2_RUN_COPIED for a copied run. A global function, verified once.
+ */
+__noinline int h2_emit_run(__u64 pid_tgid, __u64 buf, __u32 bytes, __u64 what, __u64 ts_enter_ns)
+{
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = (__s32)(__u32)what};
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	bool copy = what & H2_RUN_COPIED;
+	struct inflight inflight = {}, *a = &inflight;
+	__u16 flags_bits = what >> 48;
+	struct httptop_record *h;
+	__u64 n = bytes;
+
+	if (!bytes || !c)
+		return 0;
+	a->fd = key.fd;
+	a->direction = (what >> 32) & 1;
+	a->syscall = (what >> 40) & 0xff;
+	a->ts_enter_ns = ts_enter_ns;
+	h = copy ? bpf_ringbuf_reserve(&records, sizeof(*h) + HTTPTOP_CAPTURE_BYTES, 0)
+		 : bpf_ringbuf_reserve(&records, sizeof(*h), 0);
+	if (!h) {
+		count(HTTPTOP_CTR_RINGBUF_DROPS);
+		return 0;
+	}
+	barrier_var(n);
+	if (n > HTTPTOP_CAPTURE_BYTES)
+		n = HTTPTOP_CAPTURE_BYTES;
+	if (!copy)
+		n = 0;
+	else if (bpf_probe_read_user((__u8 *)(h + 1), n, (void *)buf)) {
+		count(HTTPTOP_CTR_READ_FAULTS);
+		n = 0;
+	}
+	fill_header(h, c, a, pid_tgid, HTTPTOP_RECORD_DATA);
+	h->flags = flags_bits;
+	h->bytes = bytes;
+	h->captured = n;
+	if (copy && n < bytes)
+		count(HTTPTOP_CTR_TRUNCATED);
+	bpf_ringbuf_submit(h, BPF_RB_NO_WAKEUP);
+	count(HTTPTOP_CTR_RECORDS);
+	return 0;
+}
+
+/*
+ * One one-buffer chunk of an HTTP/2 connection, walked frame header by frame
+ * header (a header cut by the chunk's end is finished in the next). A chunk
+ * the copy holds whole is left to the caller (returns 0). A bigger one goes
+ * as several records with the syscall's times: runs of everything but DATA
+ * payloads (frame headers, HEADERS and CONTINUATION blocks, SETTINGS...),
+ * copied, and DATA payloads, only counted (returns 1). A global function:
+ * the verifier checks it once.
+ */
+/* `what` is H2_WALK_ARGS(fd, direction, syscall, flags): a BPF function takes five arguments at most */
+__noinline int h2_walk(__u64 pid_tgid, __u64 buf, __u32 bytes, __u64 what, __u64 ts_enter_ns)
+{
+	__s32 fd = (__s32)(__u32)what;
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
+	struct conn *c = bpf_map_lookup_elem(&conns, &key);
+	__u32 d = (what >> 32) & 1, off = 0, run = 0;
+	bool big = bytes > HTTPTOP_CAPTURE_BYTES, done = false;
+
+	if (!c || !c->h2)
+		return 0;
+	if (!(c->h2_synced & (1 << d))) {
+		/* found again where a chunk starts with frames; until then chunks go as a copied prefix */
+		if (!starts_with_h2_frames(buf, bytes, false, false))
+			return 0;
+		c->h2_synced |= 1 << d;
+		c->h2_left[d] = 0;
+		c->h2_header[d] = 0;
+		c->h2_have[d] = 0;
+	}
+	for (int i = 0; i < H2_MAX_FRAMES; i++) {
+		__u32 left = c->h2_left[d], have = c->h2_have[d], value = c->h2_header[d], avail, want;
+		__u8 b[8] = {};
+		__u64 n;
+
+		if (left) {
+			__u32 take = bytes - off < left ? bytes - off : left;
+
+			if (big && c->h2_type[d] == 0) {
+				h2_emit_run(pid_tgid, buf + run, off - run, what | H2_RUN_COPIED, ts_enter_ns);
+				h2_emit_run(pid_tgid, 0, take, what, ts_enter_ns);
+				run = off + take;
+			}
+			off += take;
+			c->h2_left[d] = left - take;
+		}
+		if (off >= bytes) {
+			done = true;
+			break;
+		}
+		/* the next frame header, perhaps begun in the last chunk: only its first 4 bytes (length, type) matter */
+		avail = bytes - off;
+		if (have > 8)
+			have = 8;
+		if (have < 4) {
+			want = 4 - have;
+			if (want > avail)
+				want = avail;
+			n = want;
+			VERIFIER_BOUND(n, 7);
+			if (bpf_probe_read_user(b, n, (void *)(buf + off)))
+				break;
+			if (want > 0)
+				value = value << 8 | b[0];
+			if (want > 1)
+				value = value << 8 | b[1];
+			if (want > 2)
+				value = value << 8 | b[2];
+			if (want > 3)
+				value = value << 8 | b[3];
+		}
+		if (avail < 9 - have) {
+			/* cut by the chunk's end: finished in the next chunk */
+			c->h2_have[d] = have + avail;
+			c->h2_header[d] = value;
+			done = true;
+			break;
+		}
+		off += 9 - have;
+		c->h2_have[d] = 0;
+		c->h2_header[d] = 0;
+		c->h2_type[d] = value & 0xff;
+		c->h2_left[d] = value >> 8;
+	}
+	if (!done)
+		h2_lose(c, d);
+	if (!big)
+		return 0;
+	h2_emit_run(pid_tgid, buf + run, bytes - run, what | H2_RUN_COPIED, ts_enter_ns);
+	return 1;
+}
+
 /* `kind` is a constant: each exit program holds only the code of its own syscall's arguments */
 static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 kind)
 {
@@ -878,8 +1060,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 	/* decide what an unclassified connection carries from its chunk's first bytes */
 	if (c->state == CONN_UNKNOWN) {
 		__u8 head[8] = {};
-
-		bool http;
+		bool http, h2_frames = false;
 
 		if (bytes >= 8)
 			http = !peek_payload(head, &a, kind) && looks_like_http(head);
@@ -890,7 +1071,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 		/* HTTP/2 joined late, or a server that sends its SETTINGS before it reads the client's preface */
 		if (!http && kind == ARGS_BUF && (c->origin == HTTPTOP_ORIGIN_UNKNOWN ||
 						  (c->origin == HTTPTOP_ORIGIN_ACCEPTED && a.direction == HTTPTOP_EGRESS)))
-			http = starts_with_h2_frames(a.ptr, bytes, false, c->origin != HTTPTOP_ORIGIN_UNKNOWN);
+			http = h2_frames = starts_with_h2_frames(a.ptr, bytes, false, c->origin != HTTPTOP_ORIGIN_UNKNOWN);
 		if (!http) {
 			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
 				/* its plaintext comes from the TLS library's calls */
@@ -913,11 +1094,19 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			return 0;
 		}
 		c->state = CONN_HTTP;
+		if (h2_frames || FOUR(head[0], head[1], head[2], head[3]) == FOUR('P', 'R', 'I', ' '))
+			h2_begin(c, a.direction, !h2_frames);
 		if (c->family == AF_UNIX)
 			emit_unix_names(c, &a, pid_tgid);
 	}
 	if (c->state != CONN_HTTP)
 		return 0;
+	if (c->h2) {
+		if (kind != ARGS_BUF)
+			h2_lose(c, a.direction);
+		else if (h2_walk(pid_tgid, a.ptr, bytes, H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0), a.ts_enter_ns))
+			return 0;
+	}
 
 	/* one buffer: in place, in the smallest size class that holds the copy */
 	if (kind == ARGS_BUF)
@@ -1128,6 +1317,8 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 		if (!(in_kernel ? bpf_probe_read_kernel(head, 8, (void *)buf) : bpf_probe_read_user(head, 8, (void *)buf)) &&
 		    looks_like_http(head)) {
 			c->plain = PLAIN_HTTP;
+			if (head[0] == 'P')
+				h2_begin(c, direction, true);
 			return true;
 		}
 	} else {
@@ -1144,6 +1335,7 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 	if ((c->origin == HTTPTOP_ORIGIN_UNKNOWN || (c->origin == HTTPTOP_ORIGIN_ACCEPTED && direction == HTTPTOP_EGRESS)) &&
 	    starts_with_h2_frames(buf, bytes, in_kernel, c->origin != HTTPTOP_ORIGIN_UNKNOWN)) {
 		c->plain = PLAIN_HTTP;
+		h2_begin(c, direction, false);
 		return true;
 	}
 	/* seen from its first plaintext (or given enough tries when joined late): not HTTP */
@@ -1232,6 +1424,10 @@ __noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 
 	}
 	if (!plaintext_is_http(c, buf, bytes, direction, false))
 		return 0;
+	if (c->h2 && h2_walk(pid_tgid, buf, bytes,
+			     H2_WALK_ARGS(fd, direction, direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE,
+					  HTTPTOP_FLAG_TLS), 0))
+		return 0;
 	a.ptr = buf;
 	a.fd = fd;
 	a.direction = direction;
@@ -1254,6 +1450,9 @@ static __always_inline int tls_emit_pending(struct conn *c, struct pending_write
 	}
 	if (!plaintext_is_http(c, (__u64)pending->data, pending->call.ex_bytes, HTTPTOP_EGRESS, true))
 		return 0;
+	/* copied before its socket was known, so not walked: the next write that starts with frames finds the framing again */
+	if (c->h2)
+		h2_lose(c, HTTPTOP_EGRESS);
 	h = bpf_ringbuf_reserve(&records, sizeof(*h) + HTTPTOP_CAPTURE_BYTES, 0);
 	if (!h) {
 		count(HTTPTOP_CTR_RINGBUF_DROPS);
