@@ -861,6 +861,13 @@ static __always_inline void emit_unix_names(struct conn *c, struct inflight *a, 
 #define H2_PREFACE_BYTES 24
 #define H2_MAX_FRAMES 16      /* frame headers walked per chunk (the verifier's cost grows with it); past that the direction is found again at a chunk that starts with frames */
 
+/* the direction that carries the server's connection preface (its SETTINGS frame) on a connection seen from its start */
+static __always_inline bool server_preface_side(struct conn *c, __u8 direction)
+{
+	return (c->origin == HTTPTOP_ORIGIN_ACCEPTED && direction == HTTPTOP_EGRESS) ||
+	       (c->origin == HTTPTOP_ORIGIN_CONNECTED && direction == HTTPTOP_INGRESS);
+}
+
 /* the connection speaks HTTP/2: `direction`'s first chunk starts with the client preface, or with a frame */
 static __always_inline void h2_begin(struct conn *c, __u8 direction, bool preface)
 {
@@ -1068,10 +1075,13 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 			/* a short first chunk of a connection seen from its start: a prefix of a start line will do */
 			http = c->origin != HTTPTOP_ORIGIN_UNKNOWN && kind == ARGS_BUF && !peek_short(head, &a, bytes) &&
 			       could_start_http(head, bytes);
-		/* HTTP/2 joined late, or a server that sends its SETTINGS before it reads the client's preface */
-		if (!http && kind == ARGS_BUF && (c->origin == HTTPTOP_ORIGIN_UNKNOWN ||
-						  (c->origin == HTTPTOP_ORIGIN_ACCEPTED && a.direction == HTTPTOP_EGRESS)))
+		/* HTTP/2 joined late, or the server's SETTINGS before the client's preface (a server writes it first, a client may read it first) */
+		if (!http && kind == ARGS_BUF && (c->origin == HTTPTOP_ORIGIN_UNKNOWN || server_preface_side(c, a.direction)))
 			http = h2_frames = starts_with_h2_frames(a.ptr, bytes, false, c->origin != HTTPTOP_ORIGIN_UNKNOWN);
+		/* the same, vectored (gRPC's sendmsg and recvmsg): a SETTINGS frame, from the first 8 bytes */
+		if (!http && kind == ARGS_IOV && bytes >= 9 && server_preface_side(c, a.direction) && head[3] == 4 &&
+		    !head[4] && !head[5] && !head[6] && !head[7] && h2_frame_length(head) >= 0)
+			http = h2_frames = true;
 		if (!http) {
 			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
 				/* its plaintext comes from the TLS library's calls */
@@ -1102,9 +1112,16 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 	if (c->state != CONN_HTTP)
 		return 0;
 	if (c->h2) {
-		if (kind != ARGS_BUF)
+		__u64 base = a.ptr;
+		struct user_iovec iov;
+
+		/* one iovec (recvmsg into one buffer, as gRPC reads) is walked as one buffer; more are not followed */
+		if (kind == ARGS_IOV && (a.len != 1 || bpf_probe_read_user(&iov, sizeof(iov), (void *)a.ptr)))
 			h2_lose(c, a.direction);
-		else if (h2_walk(pid_tgid, a.ptr, bytes, H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0), a.ts_enter_ns))
+		else if (kind == ARGS_SENDFILE)
+			h2_lose(c, a.direction);
+		else if (h2_walk(pid_tgid, kind == ARGS_IOV ? iov.base : base, bytes,
+				 H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0), a.ts_enter_ns))
 			return 0;
 	}
 
@@ -1331,8 +1348,8 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 			return true;
 		}
 	}
-	/* HTTP/2 frames (ALPN h2) joined late, or a server's SETTINGS first */
-	if ((c->origin == HTTPTOP_ORIGIN_UNKNOWN || (c->origin == HTTPTOP_ORIGIN_ACCEPTED && direction == HTTPTOP_EGRESS)) &&
+	/* HTTP/2 frames (ALPN h2) joined late, or the server's SETTINGS first */
+	if ((c->origin == HTTPTOP_ORIGIN_UNKNOWN || server_preface_side(c, direction)) &&
 	    starts_with_h2_frames(buf, bytes, in_kernel, c->origin != HTTPTOP_ORIGIN_UNKNOWN)) {
 		c->plain = PLAIN_HTTP;
 		h2_begin(c, direction, false);
