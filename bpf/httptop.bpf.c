@@ -898,6 +898,7 @@ static __always_inline void h2_lose(struct conn *c, __u8 direction)
 #define H2_WALK_ARGS(fd, direction, syscall, flags) \
 	((__u64)(__u32)(fd) | (__u64)(direction) << 32 | (__u64)(syscall) << 40 | (__u64)(flags) << 48)
 #define H2_RUN_COPIED (1ULL << 33)
+#define H2_FORCE_RUNS (1ULL << 34) /* a part of a bigger vectored chunk: goes as runs whatever its own size */
 
 /*
  * One record of a walked chunk: `bytes` of it, copied from buf (up to the cap)
@@ -962,14 +963,18 @@ __noinline int h2_walk(__u64 pid_tgid, __u64 buf, __u32 bytes, __u64 what, __u64
 	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	__u32 d = (what >> 32) & 1, off = 0, run = 0;
-	bool big = bytes > HTTPTOP_CAPTURE_BYTES, done = false;
+	bool big = bytes > HTTPTOP_CAPTURE_BYTES || (what & H2_FORCE_RUNS), done = false;
 
 	if (!c || !c->h2)
 		return 0;
 	if (!(c->h2_synced & (1 << d))) {
 		/* found again where a chunk starts with frames; until then chunks go as a copied prefix */
-		if (!starts_with_h2_frames(buf, bytes, false, false))
-			return 0;
+		if (!starts_with_h2_frames(buf, bytes, false, false)) {
+			if (!(what & H2_FORCE_RUNS))
+				return 0;
+			h2_emit_run(pid_tgid, buf, bytes, what | H2_RUN_COPIED, ts_enter_ns);
+			return 1;
+		}
 		c->h2_synced |= 1 << d;
 		c->h2_left[d] = 0;
 		c->h2_header[d] = 0;
@@ -1035,6 +1040,44 @@ __noinline int h2_walk(__u64 pid_tgid, __u64 buf, __u32 bytes, __u64 what, __u64
 		return 0;
 	h2_emit_run(pid_tgid, buf + run, bytes - run, what | H2_RUN_COPIED, ts_enter_ns);
 	return 1;
+}
+
+/*
+ * A vectored chunk of an HTTP/2 connection (Node's writev): each iovec walked
+ * in turn as one buffer. A chunk bigger than the copy goes as runs, iovec by
+ * iovec (returns 1); a smaller one is left to the caller (returns 0). `what`
+ * carries the iovec count in its top byte.
+ */
+__noinline int h2_walk_iov(__u64 pid_tgid, __u64 iov_ptr, __u32 bytes, __u64 what, __u64 ts_enter_ns)
+{
+	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = (__s32)(__u32)what};
+	__u32 count = what >> 56, left = bytes;
+	bool big = bytes > HTTPTOP_CAPTURE_BYTES;
+	struct conn *c;
+
+	what &= ~(0xffULL << 56);
+	for (int i = 0; i < HTTPTOP_MAX_IOV; i++) {
+		struct user_iovec iov;
+		__u32 len;
+
+		if (i >= count || !left)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(iov_ptr + i * sizeof(iov))))
+			break;
+		len = iov.len < left ? iov.len : left;
+		left -= len;
+		if (len)
+			h2_walk(pid_tgid, iov.base, len, big ? what | H2_FORCE_RUNS : what, ts_enter_ns);
+	}
+	if (left) {
+		/* more iovecs than are read: their bytes are counted, and the framing is found again later */
+		c = bpf_map_lookup_elem(&conns, &key);
+		if (c)
+			h2_lose(c, (what >> 32) & 1);
+		if (big)
+			h2_emit_run(pid_tgid, 0, left, what, ts_enter_ns);
+	}
+	return big;
 }
 
 /* `kind` is a constant: each exit program holds only the code of its own syscall's arguments */
@@ -1113,16 +1156,17 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 		return 0;
 	if (c->h2) {
 		__u64 base = a.ptr;
-		struct user_iovec iov;
 
-		/* one iovec (recvmsg into one buffer, as gRPC reads) is walked as one buffer; more are not followed */
-		if (kind == ARGS_IOV && (a.len != 1 || bpf_probe_read_user(&iov, sizeof(iov), (void *)a.ptr)))
+		if (kind == ARGS_IOV) {
+			if (h2_walk_iov(pid_tgid, a.ptr, bytes,
+					H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0) | (__u64)(a.len < 255 ? a.len : 255) << 56,
+					a.ts_enter_ns))
+				return 0;
+		} else if (kind == ARGS_SENDFILE) {
 			h2_lose(c, a.direction);
-		else if (kind == ARGS_SENDFILE)
-			h2_lose(c, a.direction);
-		else if (h2_walk(pid_tgid, kind == ARGS_IOV ? iov.base : base, bytes,
-				 H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0), a.ts_enter_ns))
+		} else if (h2_walk(pid_tgid, base, bytes, H2_WALK_ARGS(a.fd, a.direction, a.syscall, 0), a.ts_enter_ns)) {
 			return 0;
+		}
 	}
 
 	/* one buffer: in place, in the smallest size class that holds the copy */
