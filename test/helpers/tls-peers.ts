@@ -52,9 +52,10 @@ export type TlsNginx = {readonly pid: number; readonly tlsPort: number; readonly
 
 /**
  * One nginx process (no master) serving index.html, plain.txt, a 1 MiB big.bin
- * and a 404 at /missing, over HTTPS on one port and plain HTTP on another.
+ * and a 404 at /missing, over HTTPS on one port (with HTTP/2 by ALPN when asked)
+ * and plain HTTP on another.
  */
-export async function startTlsNginx(t: ExecutionContext): Promise<TlsNginx> {
+export async function startTlsNginx(t: ExecutionContext, options: {readonly http2?: boolean} = {}): Promise<TlsNginx> {
 	const directory = scratch(t, 'httptop-tls-nginx-');
 	const {cert, key} = makeCertificate(directory);
 	const tlsPort = randomPort();
@@ -68,7 +69,7 @@ export async function startTlsNginx(t: ExecutionContext): Promise<TlsNginx> {
 		`master_process off; daemon off; user root; pid ${directory}/nginx.pid; error_log ${directory}/error.log;
 events {} http { access_log off; client_body_temp_path ${directory}; proxy_temp_path ${directory};
 fastcgi_temp_path ${directory}; uwsgi_temp_path ${directory}; scgi_temp_path ${directory};
-server { listen 127.0.0.1:${tlsPort} ssl; listen 127.0.0.1:${plainPort};
+server { listen 127.0.0.1:${tlsPort} ssl${options.http2 ? ' http2' : ''}; listen 127.0.0.1:${plainPort};
 ssl_certificate ${cert}; ssl_certificate_key ${key};
 location / { root ${directory}; } location /missing { return 404; } } }`,
 	);
