@@ -7,6 +7,7 @@ type Part = {name: string; run: () => Promise<Record<string, number | string>>};
 const parts: Part[] = [
 	{name: 'capture', run: async () => (await import('./capture.js')).benchCapture()},
 	{name: 'https', run: async () => (await import('./https.js')).benchHttps()},
+	{name: 'http2', run: async () => (await import('./http2.js')).benchHttp2()},
 	{name: 'aggregate', run: async () => (await import('./aggregate.js')).benchAggregate()},
 	{name: 'ui', run: async () => (await import('./ui.js')).benchUi()},
 ];
