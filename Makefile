@@ -22,6 +22,8 @@ OUTPUT := bpf/.output
 BPF_SRC := bpf/httptop.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h)
 BPF_OBJ := $(OUTPUT)/httptop.bpf.o
+# The benchmarks' build of the same object: with the floor modes (noop, args_only) that the product's lacks.
+BPF_BENCH_OBJ := $(OUTPUT)/httptop.bench.bpf.o
 BPF_CROSS_OBJ := $(OUTPUT)/httptop.$(CROSS_ARCH).bpf.o
 ADDON := native/build/Release/bpf_loader_native.node
 TS_STAMP := dist/.stamp
@@ -30,7 +32,7 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf
 .PHONY: build bpf bpf-cross native ts typecheck lint test check test-unit test-peers run bench clean \
 	podman-build podman-up podman-down podman-logs podman-shell podman-test
 
-build: $(BPF_OBJ) $(ADDON) $(TS_STAMP)
+build: $(BPF_OBJ) $(BPF_BENCH_OBJ) $(ADDON) $(TS_STAMP)
 
 bpf: $(BPF_OBJ)
 
@@ -43,6 +45,10 @@ $(OUTPUT):
 $(BPF_OBJ): $(BPF_SRC) $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -D__TARGET_ARCH_$(ARCH) -c $(BPF_SRC) -o $@
+
+$(BPF_BENCH_OBJ): $(BPF_SRC) $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -D__TARGET_ARCH_$(ARCH) -DHTTPTOP_BENCH -c $(BPF_SRC) -o $@
 
 $(OUTPUT)/httptop.%.bpf.o: $(BPF_SRC) $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,BPF,$@)

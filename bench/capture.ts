@@ -1,9 +1,10 @@
 // Capture cost: requests/s of nginx and of a Node server under wrk, untraced,
 // with the same tracepoints on programs that return at once (the floor any
 // design pays), and fully traced by httptop's pipeline, side by side in one run.
+import {fileURLToPath} from 'node:url';
 import {createAggregator} from '../source/aggregate/index.js';
 import type {ViewOptions} from '../source/aggregate/types.js';
-import {startTracer} from '../source/capture/tracer.js';
+import {startTracer, type ObjectVariant} from '../source/capture/tracer.js';
 import type {Exchange} from '../source/http/exchange.js';
 import {createLiveSource} from '../source/pipeline/live-source.js';
 import {startNginx, startNodeServer, wrk, type Server} from './servers.js';
@@ -23,6 +24,14 @@ export type Traced = {
 	cpuMsPerExchange: number;
 	cpuPercentOfCore: number;
 };
+
+/** The benchmarks' build of the BPF object (make builds it beside the product's), in one of its floor modes. */
+export function floorVariant(mode: 'noop' | 'args' | 'discard'): ObjectVariant {
+	const objectPath = fileURLToPath(new URL('../bpf/.output/httptop.bench.bpf.o', import.meta.url));
+	const on = Buffer.from([1]);
+	if (mode === 'noop') return {objectPath, globals: {noop: on}};
+	return mode === 'args' ? {objectPath, globals: {args_only: on}} : {objectPath, decode: false};
+}
 
 const settle = async (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -67,7 +76,7 @@ export async function fullyTraced(server: Server, load: () => ReturnType<typeof 
  * entry and taken at exit, nothing else; (k) with discard: the BPF programs and the addon, nothing decoded.
  */
 export async function tracedOnly(load: () => ReturnType<typeof wrk>, mode: 'noop' | 'args' | 'discard', tls = true): Promise<number> {
-	const tracer = startTracer({tls, ...(mode === 'noop' ? {noop: true} : (mode === 'args' ? {argsOnly: true} : {discardRecords: true}))}, () => undefined);
+	const tracer = startTracer({tls}, () => undefined, floorVariant(mode));
 	await tracer.tlsSettled();
 	try {
 		return (await load()).perSecond;

@@ -19,16 +19,17 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 _Static_assert(HTTPTOP_CAPTURE_BYTES == 4096, "the verifier masks below (4095, 8191) assume a 4 KiB cap");
 
-/* knobs set by the loader before load */
-const volatile __u32 self_tgid = 0;          /* httptop's own process: never traced */
-const volatile bool noop = false;            /* benchmark floor: every program returns at once */
-const volatile bool task_storage = false;    /* data syscalls' arguments in inflight_task, not inflight */
-const volatile bool args_only = false;       /* benchmark: data syscalls' arguments saved at entry and taken at exit, nothing else */
-const volatile bool tls_on = false;          /* TLS probes in use: TLS sockets take plaintext from the TLS calls */
-const volatile bool filter_tgids_on = false; /* follow only tgids in filter_tgids */
-const volatile bool filter_comms_on = false; /* follow only comms in filter_comms */
-const volatile bool filter_ports_on = false; /* follow only ports in filter_ports */
-const volatile __u64 wakeup_bytes = 1 << 20; /* wake the consumer early past this backlog */
+/* set by the loader before load (struct httptop_config) */
+const volatile struct httptop_config config = {.wakeup_bytes = 1 << 20};
+
+#ifdef HTTPTOP_BENCH
+/* the benchmarks' build only (bench/): modes that measure what parts of the work cost */
+const volatile bool noop = false;      /* the floor: every program returns at once */
+const volatile bool args_only = false; /* data syscalls' arguments saved at entry and taken at exit, nothing else */
+#else
+#define noop false
+#define args_only false
+#endif
 
 /* ring buffer of struct httptop_record + payload; size set by the loader */
 struct {
@@ -128,7 +129,7 @@ struct {
 /*
  * The same, in the task's own storage (Linux 5.12+ for tracepoint programs):
  * no hashing, no bucket lock, nothing to delete. The loader picks it when
- * the kernel has it (task_storage) and leaves the map uncreated otherwise.
+ * the kernel has it (config.task_storage) and leaves the map uncreated otherwise.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -386,11 +387,11 @@ static __always_inline struct sock *stream_sock_of(__s32 fd)
 
 static __always_inline bool selected(struct conn *c, __u32 tgid)
 {
-	if (filter_tgids_on && !bpf_map_lookup_elem(&filter_tgids, &tgid))
+	if (config.filter_tgids_on && !bpf_map_lookup_elem(&filter_tgids, &tgid))
 		return false;
-	if (filter_comms_on && !bpf_map_lookup_elem(&filter_comms, c->comm))
+	if (config.filter_comms_on && !bpf_map_lookup_elem(&filter_comms, c->comm))
 		return false;
-	if (filter_ports_on && !bpf_map_lookup_elem(&filter_ports, &c->local_port) &&
+	if (config.filter_ports_on && !bpf_map_lookup_elem(&filter_ports, &c->local_port) &&
 	    !bpf_map_lookup_elem(&filter_ports, &c->remote_port))
 		return false;
 	return true;
@@ -468,7 +469,7 @@ static __always_inline struct conn *conn_of(__u32 tgid, __s32 fd)
 /* keep a data syscall's arguments until its exit */
 static __always_inline void save_args(__u64 pid_tgid, struct inflight *args)
 {
-	if (task_storage) {
+	if (config.task_storage) {
 		struct inflight *slot = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0,
 							     BPF_LOCAL_STORAGE_GET_F_CREATE);
 
@@ -489,7 +490,7 @@ static __always_inline bool take_args(__u64 pid_tgid, struct inflight *args)
 {
 	struct inflight *saved;
 
-	if (task_storage) {
+	if (config.task_storage) {
 		saved = bpf_task_storage_get(&inflight_task, bpf_get_current_task_btf(), 0, 0);
 		if (!saved || !saved->live)
 			return false;
@@ -513,7 +514,7 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 	struct inflight args = {};
 	struct conn *c;
 
-	if (noop || tgid == self_tgid || gate_shut())
+	if (noop || tgid == config.self_tgid || gate_shut())
 		return 0;
 	args.ptr = ptr;
 	args.len = len;
@@ -529,7 +530,7 @@ static __always_inline int enter_data(__s32 fd, __u64 ptr, __u32 len, __u8 kind,
 	c = conn_of(tgid, fd);
 	if (!c)
 		return 0;
-	if (tls_on)
+	if (config.tls_on)
 		note_tls_socket(pid_tgid, c, fd, direction);
 	if (c->state >= CONN_TLS)
 		return 0;
@@ -744,7 +745,7 @@ static __always_inline void fill_header(struct httptop_record *h, struct conn *c
 static __always_inline void submit(void *rec, __u64 size)
 {
 	/* no wake-up per record: the consumer drains on a timer unless a backlog builds */
-	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > config.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										    : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(&records, rec, size, flags))
@@ -762,7 +763,7 @@ static __always_inline void submit(void *rec, __u64 size)
 static __always_inline int emit_buf(struct conn *c, struct inflight *a, __u64 pid_tgid, __u32 bytes,
 				    __u32 total, const __u32 room, const __u16 flags_bits)
 {
-	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+	__u64 flags = bpf_ringbuf_query(&records, BPF_RB_AVAIL_DATA) > config.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										    : BPF_RB_NO_WAKEUP;
 	struct httptop_record *h = bpf_ringbuf_reserve(&records, sizeof(*h) + room, 0);
 	__u64 n = total;
@@ -1126,7 +1127,7 @@ static __always_inline int exit_data(struct syscall_exit_ctx *ctx, const __u8 ki
 		    !head[4] && !head[5] && !head[6] && !head[7] && h2_frame_length(head) >= 0)
 			http = h2_frames = true;
 		if (!http) {
-			if (tls_on && bytes >= 8 && looks_like_tls(head)) {
+			if (config.tls_on && bytes >= 8 && looks_like_tls(head)) {
 				/* its plaintext comes from the TLS library's calls */
 				c->state = CONN_TLS;
 				count(HTTPTOP_CTR_TLS_CONNS);
@@ -1280,7 +1281,7 @@ static __always_inline int new_conn(__s32 fd, __u8 origin)
 	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = fd};
 	struct sock *sk;
 
-	if (noop || args_only || key.tgid == self_tgid || gate_shut())
+	if (noop || args_only || key.tgid == config.self_tgid || gate_shut())
 		return 0;
 	sk = stream_sock_of(fd);
 	if (sk)
@@ -1306,7 +1307,7 @@ int enter_connect(struct syscall_enter_ctx *ctx)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct inflight args = {};
 
-	if (noop || args_only || (pid_tgid >> 32) == self_tgid || gate_shut())
+	if (noop || args_only || (pid_tgid >> 32) == config.self_tgid || gate_shut())
 		return 0;
 	args.fd = ctx->args[0];
 	args.kind = ARGS_CONNECT;
@@ -1411,7 +1412,7 @@ static __always_inline bool plaintext_is_http(struct conn *c, __u64 buf, __u32 b
 
 static __always_inline bool tls_call_traced(__u32 tgid)
 {
-	return tls_on && !noop && tgid != self_tgid && !gate_shut();
+	return config.tls_on && !noop && tgid != config.self_tgid && !gate_shut();
 }
 
 /*
@@ -1712,7 +1713,7 @@ int thread_exit(void *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (!tls_on)
+	if (!config.tls_on)
 		return 0;
 	bpf_map_delete_elem(&tls_calls, &pid_tgid);
 	bpf_map_delete_elem(&tls_last_read, &pid_tgid);

@@ -115,6 +115,33 @@ struct httptop_record {
 #define HTTPTOP_RECORD_HEADER_BYTES 104
 
 /*
+ * The offsets user space reads (source/capture/layout.ts mirrors them; its test
+ * compiles this header and compares): a field that moves fails the build here
+ * and that test there.
+ */
+#define HTTPTOP_AT(type, field, at) _Static_assert(__builtin_offsetof(struct type, field) == (at), #type "." #field " moved")
+HTTPTOP_AT(httptop_record, kind, 0);
+HTTPTOP_AT(httptop_record, direction, 1);
+HTTPTOP_AT(httptop_record, syscall, 2);
+HTTPTOP_AT(httptop_record, origin, 3);
+HTTPTOP_AT(httptop_record, family, 4);
+HTTPTOP_AT(httptop_record, local_port, 6);
+HTTPTOP_AT(httptop_record, remote_port, 8);
+HTTPTOP_AT(httptop_record, flags, 10);
+HTTPTOP_AT(httptop_record, tgid, 12);
+HTTPTOP_AT(httptop_record, tid, 16);
+HTTPTOP_AT(httptop_record, fd, 20);
+HTTPTOP_AT(httptop_record, conn_id, 24);
+HTTPTOP_AT(httptop_record, ts_enter_ns, 32);
+HTTPTOP_AT(httptop_record, ts_exit_ns, 40);
+HTTPTOP_AT(httptop_record, bytes, 48);
+HTTPTOP_AT(httptop_record, captured, 52);
+HTTPTOP_AT(httptop_record, local_addr, 56);
+HTTPTOP_AT(httptop_record, remote_addr, 72);
+HTTPTOP_AT(httptop_record, comm, 88);
+_Static_assert(sizeof(struct httptop_record) == HTTPTOP_RECORD_HEADER_BYTES, "httptop_record's size changed");
+
+/*
  * The payload of a HTTPTOP_RECORD_UNIX_NAMES record, sent once per AF_UNIX
  * connection just before its first data record: the sun_path of the socket's
  * own name and of its peer's. An accepted socket shares its listener's name,
@@ -128,5 +155,32 @@ struct httptop_unix_names {
 	char local[128];  /* the first (bytes & 0xffff) bytes are the name */
 	char remote[128]; /* the first (bytes >> 16) bytes */
 };
+
+HTTPTOP_AT(httptop_unix_names, local, 0);
+HTTPTOP_AT(httptop_unix_names, remote, 128);
+
+/*
+ * What user space sets before the object is loaded: one struct in .rodata,
+ * httptop.bpf.c's `config` (source/capture/tracer.ts writes it whole).
+ */
+struct httptop_config {
+	__u64 wakeup_bytes;   /* wake the consumer early past this backlog of ring buffer bytes */
+	__u32 self_tgid;      /* httptop's own process: never traced */
+	__u8 task_storage;    /* data syscalls' arguments wait in the task's storage (Linux 5.12+), else a hash map */
+	__u8 tls_on;          /* TLS probes in use: TLS sockets take their plaintext from the TLS calls */
+	__u8 filter_tgids_on; /* follow only the tgids in filter_tgids */
+	__u8 filter_comms_on; /* follow only the comms in filter_comms */
+	__u8 filter_ports_on; /* follow only the ports in filter_ports */
+	__u8 pad[7];
+};
+
+HTTPTOP_AT(httptop_config, wakeup_bytes, 0);
+HTTPTOP_AT(httptop_config, self_tgid, 8);
+HTTPTOP_AT(httptop_config, task_storage, 12);
+HTTPTOP_AT(httptop_config, tls_on, 13);
+HTTPTOP_AT(httptop_config, filter_tgids_on, 14);
+HTTPTOP_AT(httptop_config, filter_comms_on, 15);
+HTTPTOP_AT(httptop_config, filter_ports_on, 16);
+_Static_assert(sizeof(struct httptop_config) == 24, "httptop_config's size changed");
 
 #endif /* HTTPTOP_H */

@@ -97,7 +97,7 @@ test('the report divides counts by its own period and rounds to the microsecond'
 	t.is(report.endpoints[1]!.ratePerSec, 3);
 	t.is(report.totals.ratePerSec, 15.5);
 	t.is(report.endpoints[0]!.latencyMs.p50, 2.123);
-	t.deepEqual(report.capture, {events: 500, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4});
+	t.deepEqual(report.capture, {events: 500, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4, tls: null});
 });
 
 test('example paths lose their query unless --show-query', t => {

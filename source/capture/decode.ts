@@ -1,11 +1,12 @@
-// Decodes the addon's batches of raw records (layout: bpf/httptop.h) into typed
-// capture events. Offsets mirror struct httptop_record byte for byte. A record
+// Decodes the addon's batches of raw records (layout: bpf/httptop.h, mirrored in
+// layout.ts) into typed capture events. A record
 // may be longer than its header and `captured` payload bytes (the kernel builds
 // some in size classes): the rest is padding, never data.
 
 import type {CaptureEvent, CloseEvent, ConnectionOrigin, DataEvent, Direction, Endpoint} from './events.js';
+import {recordHeaderBytes, recordLayout as at, unixNameRoom, unixNamesLayout} from './layout.js';
 
-export const recordHeaderBytes = 104;
+export {recordHeaderBytes} from './layout.js';
 
 const kindData = 1;
 const kindClose = 2;
@@ -14,7 +15,6 @@ const kindExec = 4;
 const flagTls = 1;
 const afUnix = 1;
 const afInet = 2;
-const unixNameRoom = 128; // struct httptop_unix_names: two names of 128 bytes
 
 const syscallNames = ['read', 'readv', 'recvfrom', 'recvmsg', 'write', 'writev', 'sendto', 'sendmsg', 'sendfile', 'close', 'tls_read', 'tls_write'];
 const origins: readonly ConnectionOrigin[] = ['unknown', 'accepted', 'connected'];
@@ -169,25 +169,25 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 		reusedData: BatchDataEvent | null,
 		reusedClose: Mutable<CloseEvent> | null,
 	): CaptureEvent | null {
-		const kind = batch[record]!;
-		const connId = u64(view, record + 24);
-		const pid = view.getUint32(record + 12, true);
-		const tid = view.getUint32(record + 16, true);
-		const fd = view.getInt32(record + 20, true);
+		const kind = batch[record + at.kind]!;
+		const connId = u64(view, record + at.connId);
+		const pid = view.getUint32(record + at.tgid, true);
+		const tid = view.getUint32(record + at.tid, true);
+		const fd = view.getInt32(record + at.fd, true);
 		if (kind === kindClose) {
 			const close = reusedClose ?? newCloseEvent();
 			close.connId = connId;
 			close.pid = pid;
 			close.tid = tid;
 			close.fd = fd;
-			close.tsNs = u64(view, record + 32);
+			close.tsNs = u64(view, record + at.tsEnterNs);
 			endpoints.delete(connId);
 			return close;
 		}
 
 		if (kind === kindUnixNames) {
 			// The names stand for the addresses of the connection's data records, which follow.
-			const lengths = view.getUint32(record + 48, true);
+			const lengths = view.getUint32(record + at.bytes, true);
 			if (length < recordHeaderBytes + 2 * unixNameRoom) {
 				malformed++;
 				return null;
@@ -195,9 +195,9 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 
 			const names = record + recordHeaderBytes;
 			endpoints.set(connId, {
-				local: {address: unixName(batch, names, Math.min(lengths & 0xFF_FF, unixNameRoom)), port: 0},
-				remote: {address: unixName(batch, names + unixNameRoom, Math.min(lengths >>> 16, unixNameRoom)), port: 0},
-				comm: comm(batch, record + 88),
+				local: {address: unixName(batch, names + unixNamesLayout.local, Math.min(lengths & 0xFF_FF, unixNameRoom)), port: 0},
+				remote: {address: unixName(batch, names + unixNamesLayout.remote, Math.min(lengths >>> 16, unixNameRoom)), port: 0},
+				comm: comm(batch, record + at.comm),
 			});
 			return null;
 		}
@@ -214,32 +214,32 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 
 		let known = endpoints.get(connId);
 		if (!known) {
-			const family = view.getUint16(record + 4, true);
+			const family = view.getUint16(record + at.family, true);
 			// An AF_UNIX connection whose names were lost (ring buffer full) is unnamed at both ends.
-			known = family === afUnix ? {local: noEndpoint, remote: noEndpoint, comm: comm(batch, record + 88)} : {
-				local: {address: address(batch, record + 56, family), port: view.getUint16(record + 6, true)},
-				remote: {address: address(batch, record + 72, family), port: view.getUint16(record + 8, true)},
-				comm: comm(batch, record + 88),
+			known = family === afUnix ? {local: noEndpoint, remote: noEndpoint, comm: comm(batch, record + at.comm)} : {
+				local: {address: address(batch, record + at.localAddr, family), port: view.getUint16(record + at.localPort, true)},
+				remote: {address: address(batch, record + at.remoteAddr, family), port: view.getUint16(record + at.remotePort, true)},
+				comm: comm(batch, record + at.comm),
 			};
 			endpoints.set(connId, known);
 		}
 
-		const captured = Math.min(view.getUint32(record + 52, true), length - recordHeaderBytes);
+		const captured = Math.min(view.getUint32(record + at.captured, true), length - recordHeaderBytes);
 		const data = reusedData ?? new BatchDataEvent();
 		data.connId = connId;
 		data.pid = pid;
 		data.tid = tid;
 		data.fd = fd;
 		data.comm = known.comm;
-		data.origin = origins[batch[record + 3]!] ?? 'unknown';
-		data.direction = batch[record + 1] === 1 ? 'ingress' : 'egress';
-		data.syscall = syscallNames[batch[record + 2]!] ?? 'unknown';
-		data.tls = (view.getUint16(record + 10, true) & flagTls) !== 0;
+		data.origin = origins[batch[record + at.origin]!] ?? 'unknown';
+		data.direction = batch[record + at.direction] === 1 ? 'ingress' : 'egress';
+		data.syscall = syscallNames[batch[record + at.syscall]!] ?? 'unknown';
+		data.tls = (view.getUint16(record + at.flags, true) & flagTls) !== 0;
 		data.local = known.local;
 		data.remote = known.remote;
-		data.tsEnterNs = u64(view, record + 32);
-		data.tsExitNs = u64(view, record + 40);
-		data.bytes = view.getUint32(record + 48, true);
+		data.tsEnterNs = u64(view, record + at.tsEnterNs);
+		data.tsExitNs = u64(view, record + at.tsExitNs);
+		data.bytes = view.getUint32(record + at.bytes, true);
 		data.batch = batch;
 		data.batchOffset = record + recordHeaderBytes;
 		data.captured = captured;

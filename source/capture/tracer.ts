@@ -10,6 +10,7 @@ import type * as Addon from 'bpf-loader-native';
 import type {BpfProgram as BpfProgramType, DrainStats} from 'bpf-loader-native';
 import {CaptureError} from './capture-error.js';
 import {createDecoder} from './decode.js';
+import {encodeConfig} from './layout.js';
 import type {CaptureEvent, KernelCounters} from './events.js';
 import {ensureTracefs, preflight} from './preflight.js';
 import {createTlsProber, type TlsProbeStatus, type TlsProber} from './tls-probes.js';
@@ -18,20 +19,11 @@ export type TracerOptions = {
 	readonly pids?: readonly number[];
 	readonly comms?: readonly string[];
 	readonly ports?: readonly number[];
-	/** Benchmark floor: the same tracepoints, with programs that return at once. */
-	readonly noop?: boolean;
-	/**
-	 * Benchmarks: each data syscall's arguments saved at entry and taken at exit, and nothing
-	 * else (no socket lookup, no record): the least any design that reads a buffer at exit pays.
-	 */
-	readonly argsOnly?: boolean;
 	/**
 	 * Where each data syscall's arguments wait for its exit: in the task's own storage (the
 	 * default, where the kernel has it: Linux 5.12+), or, false, in a hash map keyed by pid_tgid.
 	 */
 	readonly taskStorage?: boolean;
-	/** Benchmarks: drain the records and drop them undecoded, to tell the kernel's and the addon's cost from the rest. */
-	readonly discardRecords?: boolean;
 	/** Ring buffer size in bytes (a power of two). Default 32 MiB: about 10 ms of a 4M records/s flood. */
 	readonly ringBytes?: number;
 	/** How often the drain thread wakes when the kernel side does not wake it. Default 10 ms. */
@@ -40,6 +32,17 @@ export type TracerOptions = {
 	readonly selfPid?: number;
 	/** Take HTTPS plaintext from uprobes on the TLS libraries (default true); false: TLS connections are skipped. */
 	readonly tls?: boolean;
+};
+
+/**
+ * Another build of the BPF object, with values for its own `const volatile`
+ * globals, and whether its records are decoded: bench/'s floor modes.
+ */
+export type ObjectVariant = {
+	readonly objectPath: string;
+	readonly globals?: Readonly<Record<string, Buffer>>;
+	/** false: records are drained and dropped undecoded. */
+	readonly decode?: boolean;
 };
 
 export type Tracer = {
@@ -103,12 +106,6 @@ const u16 = (value: number): Buffer => {
 
 const bool = (value: boolean): Buffer => Buffer.from([value ? 1 : 0]);
 
-const u64 = (value: number): Buffer => {
-	const buffer = Buffer.alloc(8);
-	buffer.writeBigUInt64LE(BigInt(value));
-	return buffer;
-};
-
 function commKey(comm: string): Buffer {
 	const key = Buffer.alloc(commBytes);
 	// the kernel keeps 15 bytes and a NUL
@@ -143,9 +140,13 @@ export type EventSink = {
 };
 
 /** Starts tracing; `onEvents` gets each drained batch decoded (an array, or event by event to a sink), on the JS thread. */
-export function startTracer(options: TracerOptions, onEvents: ((events: CaptureEvent[]) => void) | EventSink): Tracer {
+export function startTracer(
+	options: TracerOptions,
+	onEvents: ((events: CaptureEvent[]) => void) | EventSink,
+	variant?: ObjectVariant,
+): Tracer {
 	preflight();
-	const objectPath = bpfObjectPath();
+	const objectPath = variant?.objectPath ?? bpfObjectPath();
 	const addon = loadAddon();
 	const {BpfProgram} = addon;
 	const tls = options.tls ?? true;
@@ -157,15 +158,16 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 	const load = (taskStorage: boolean): BpfProgramType => new BpfProgram({
 		objectPath,
 		rodata: {
-			self_tgid: u32(options.selfPid ?? process.pid),
-			noop: bool(options.noop ?? false),
-			args_only: bool(options.argsOnly ?? false),
-			task_storage: bool(taskStorage),
-			tls_on: bool(tls),
-			filter_tgids_on: bool(pids.length > 0),
-			filter_comms_on: bool(comms.length > 0),
-			filter_ports_on: bool(ports.length > 0),
-			wakeup_bytes: u64(ringBytes / 4),
+			...variant?.globals,
+			config: encodeConfig({
+				wakeupBytes: ringBytes / 4,
+				selfTgid: options.selfPid ?? process.pid,
+				taskStorage,
+				tlsOn: tls,
+				filterTgidsOn: pids.length > 0,
+				filterCommsOn: comms.length > 0,
+				filterPortsOn: ports.length > 0,
+			}),
 		},
 		mapSizes: {records: ringBytes},
 		skipMaps: taskStorage ? [] : ['inflight_task'],
@@ -219,7 +221,7 @@ export function startTracer(options: TracerOptions, onEvents: ((events: CaptureE
 	let lastCounters = Object.fromEntries(counterNames.map(name => [name, 0])) as KernelCounters;
 	let stopped = false;
 	program.start('records', {intervalMs: options.drainIntervalMs ?? 10}, (error, batch) => {
-		if (error || stopped || options.discardRecords === true) {
+		if (error || stopped || variant?.decode === false) {
 			return;
 		}
 

@@ -16,7 +16,6 @@ export type LiveSourceOptions = {
 	readonly ports?: readonly number[];
 	readonly showQuery: boolean; // false: query strings are dropped as they are parsed
 	readonly resolveContainers?: boolean; // default true
-	readonly noop?: boolean; // benchmark floor: tracepoints attached, nothing captured
 	readonly ringBytes?: number;
 	readonly tls?: boolean; // default true: HTTPS plaintext from uprobes on the TLS libraries
 };
@@ -100,7 +99,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 
 			sink = deliver;
 			tracer = startTracer(
-				{pids: options.pids, comms: options.comms, ports: options.ports, noop: options.noop, ringBytes: options.ringBytes, tls: options.tls},
+				{pids: options.pids, comms: options.comms, ports: options.ports, ringBytes: options.ringBytes, tls: options.tls},
 				onEvents,
 			);
 			// The TLS libraries' hooks attach off the JS thread: tracing counts as started once they are in place.
