@@ -1,5 +1,4 @@
 // The kernel side against real processes: which syscalls produce records, with
-// Serial: each test loads the BPF object on the test worker's thread, and loads side by side starve one another's timers.
 // which bytes, and what is never traced. HTTP parsing is not involved here.
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {release, tmpdir} from 'node:os';
@@ -8,6 +7,7 @@ import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import type {CaptureEvent, DataEvent} from '../source/capture/events.js';
 import {bpfObjectPath, startTracer, type ObjectVariant, type Tracer, type TracerOptions} from '../source/capture/tracer.js';
+// Serial: each test loads the BPF object on the worker's thread, and loads side by side starve one another's timers.
 import {bpfSerialTest as bpfTest} from './helpers/bpf.js';
 import {eventually, startChild, type Child} from './helpers/processes.js';
 
