@@ -78,6 +78,14 @@ struct syscall_exit_ctx {
 	__s64 ret;
 };
 
+/* sched/sched_process_exec's format: the file exec'd is a __data_loc string (offset in the low 16 bits, length in the high). */
+struct sched_process_exec_ctx {
+	__u64 common;
+	__u32 filename_loc;
+	__s32 pid;
+	__s32 old_pid;
+};
+
 /* User-space layouts (LP64, the same on x86_64 and arm64). */
 struct user_iovec {
 	__u64 base;

@@ -1683,14 +1683,15 @@ int go_tls_return(struct pt_regs *ctx)
 
 /* a process called exec: user space looks at what it runs for TLS libraries to hook */
 SEC("tracepoint/sched/sched_process_exec")
-int process_exec(void *ctx)
+int process_exec(struct sched_process_exec_ctx *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct httptop_record *h;
+	long n;
 
 	if (!tls_call_traced(pid_tgid >> 32))
 		return 0;
-	h = bpf_ringbuf_reserve(&records, sizeof(*h), 0);
+	h = bpf_ringbuf_reserve(&records, sizeof(*h) + HTTPTOP_EXEC_PATH_BYTES, 0);
 	if (!h) {
 		count(HTTPTOP_CTR_RINGBUF_DROPS);
 		return 0;
@@ -1701,6 +1702,9 @@ int process_exec(void *ctx)
 	h->tid = (__u32)pid_tgid;
 	h->ts_enter_ns = h->ts_exit_ns = bpf_ktime_get_ns();
 	bpf_get_current_comm(&h->comm, sizeof(h->comm));
+	/* the file itself, for a process that is gone before user space looks at it */
+	n = bpf_probe_read_kernel_str(h + 1, HTTPTOP_EXEC_PATH_BYTES, (void *)ctx + (ctx->filename_loc & 0xffff));
+	h->captured = n > 1 ? n - 1 : 0;
 	/* hooks must be in place before the program gets far: wake user space now */
 	bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
 	count(HTTPTOP_CTR_RECORDS);

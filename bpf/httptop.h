@@ -24,11 +24,15 @@
 
 #define HTTPTOP_COMM_LEN 16
 
+/* Room for the file name in an exec record. */
+#define HTTPTOP_EXEC_PATH_BYTES 256
+
 enum httptop_record_kind {
 	HTTPTOP_RECORD_DATA = 1,  /* bytes moved on a traced stream socket (TCP or AF_UNIX) */
 	HTTPTOP_RECORD_CLOSE = 2, /* close() of a socket that carried HTTP */
 	HTTPTOP_RECORD_UNIX_NAMES = 3, /* the socket names of an AF_UNIX connection (struct httptop_unix_names) */
-	HTTPTOP_RECORD_EXEC = 4,  /* a process (tgid) called exec: user space looks for TLS libraries in it */
+	HTTPTOP_RECORD_EXEC = 4,  /* a process (tgid) called exec: user space looks for TLS libraries in it; the
+				   * payload is the file exec'd, as exec was given it (`captured` bytes, NUL-free) */
 };
 
 /* Bits of struct httptop_record's flags. */

@@ -152,8 +152,8 @@ class BatchDataEvent implements DataEvent {
 const newCloseEvent = (): Mutable<CloseEvent> => ({kind: 'close', connId: 0, pid: 0, tid: 0, fd: 0, tsNs: 0});
 
 export type DecoderOptions = {
-	/** A process called exec (its pid): where TLS libraries may need hooking. */
-	readonly onExec?: (pid: number) => void;
+	/** A process called exec (its pid, and the file exec'd as exec was given it): where TLS libraries may need hooking. */
+	readonly onExec?: (pid: number, file: string) => void;
 };
 
 export function createDecoder(options: DecoderOptions = {}): Decoder {
@@ -203,7 +203,8 @@ export function createDecoder(options: DecoderOptions = {}): Decoder {
 		}
 
 		if (kind === kindExec) {
-			options.onExec?.(pid);
+			const captured = Math.min(view.getUint32(record + at.captured, true), length - recordHeaderBytes);
+			options.onExec?.(pid, batch.toString('latin1', record + recordHeaderBytes, record + recordHeaderBytes + captured));
 			return null;
 		}
 

@@ -117,8 +117,11 @@ export type ProbeHost = {
 
 export type TlsProber = {
 	status(): TlsProbeStatus;
-	/** A process called exec: look at what it runs now, and again once its libraries are loaded. */
-	processStarted(pid: number): void;
+	/**
+	 * A process called exec (`file`: as exec was given it): look at what it runs now, and again once
+	 * its libraries are loaded. When it is gone already, its file (an absolute path) is looked at.
+	 */
+	processStarted(pid: number, file?: string): void;
 	/** Resolves once every hook found so far is attached (or has failed). */
 	settled(): Promise<void>;
 	/** Detaches nothing (closing the BPF program does) but stops every timer; safe to call twice. */
@@ -254,8 +257,9 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 	};
 	const ourRoot = rootKey('/');
 
-	// A process's executable and TLS libraries, read through its own root when it has another (a container).
-	const inspectProcess = (pid: number): void => {
+	// A process's executable and TLS libraries, read through its own root when it has another (a container);
+	// false when the process is gone.
+	const inspectProcess = (pid: number): boolean => {
 		let exe: string | null = null;
 		try {
 			exe = readlinkSync(`${proc}/${pid}/exe`);
@@ -264,11 +268,12 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		}
 
 		const root = rootKey(`${proc}/${pid}/root`);
-		if (root === null) return;
+		if (root === null) return false;
 		// Paths that outlive the process where they can: a short-lived client may exit while its file is hooked.
 		const within = root === ourRoot ? '' : `${proc}/${pid}/root`;
 		if (exe !== null && !exe.endsWith(' (deleted)')) inspect(`${within}${exe}`, exe);
 		for (const library of mappedLibraries(pid)) inspect(`${within}${library}`, library);
+		return exe !== null;
 	};
 
 	const processIds = (): number[] => {
@@ -356,9 +361,9 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		async settled() {
 			while (attaching.size > 0) await Promise.all(attaching);
 		},
-		processStarted(pid) {
+		processStarted(pid, file) {
 			if (stopped) return;
-			inspectProcess(pid);
+			if (!inspectProcess(pid) && file?.startsWith('/')) inspect(file, file);
 			// The dynamic loader maps the libraries right after exec; dlopen may come later.
 			later(20, () => inspectProcess(pid));
 			later(250, () => inspectProcess(pid));

@@ -214,7 +214,7 @@ export function startTracer(
 	}
 
 	let prober: TlsProber | null = null;
-	const decoder = createDecoder({onExec: pid => prober?.processStarted(pid)});
+	const decoder = createDecoder({onExec: (pid, file) => prober?.processStarted(pid, file)});
 	const sink = typeof onEvents === 'function' ? null : onEvents;
 	const visit = (event: CaptureEvent): void => sink!.event(event);
 	let events = 0;
