@@ -215,9 +215,13 @@ struct tls_call {
 	__u64 buf;         /* the plaintext buffer */
 	__u64 ex_bytes;    /* SSL_read_ex/SSL_write_ex: where the library stores the byte count; 0 otherwise */
 	__u64 ts_ns;       /* a pending write: when its call returned */
+	__u64 goroutine;   /* Go: the goroutine making the call (its go_tls_calls key) */
+	__u64 entry_thread; /* Go: the pid_tgid it entered on (its tls_calls key) */
 	__s32 fd;          /* the socket a syscall made inside the call used; -1: none (yet) */
 	__u8 direction;    /* enum httptop_direction */
-	__u8 pad[3];
+	__u8 go;           /* Go's crypto/tls: ex_bytes holds the length of the plaintext to write */
+	__u8 emitted;      /* Go: the plaintext went at the call's socket write */
+	__u8 pad;
 };
 
 /* a pending write older than this is not the one the socket write carries */
@@ -291,6 +295,18 @@ struct {
 	__type(value, struct pending_write);
 } tls_pending_write SEC(".maps");
 
+/*
+ * The struct inflight that tls_emit (0) and h2_emit_run (1) describe a record
+ * with: kept off their stacks, which add up along tls_emit -> h2_walk -> h2_emit_run
+ * called from a syscall program (512 bytes in all).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight_scratch SEC(".maps");
+
 /* a pending write under construction: too big for the stack */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -345,6 +361,21 @@ static __always_inline void note_tls_socket(__u64 pid_tgid, struct conn *c, __s3
 
 		call->fd = fd;
 		bpf_map_update_elem(&tls_fds, &key, &fd, BPF_ANY);
+		/*
+		 * Go's Write: its plaintext goes at its first socket write, not at one of its RETs,
+		 * which its goroutine may reach only after another thread has read the answer.
+		 */
+		if (call->go && call->direction == HTTPTOP_EGRESS && direction == HTTPTOP_EGRESS && !call->emitted &&
+		    c->state == CONN_TLS) {
+			struct goroutine_key gkey = {.tgid = pid_tgid >> 32, .goroutine = call->goroutine};
+			struct tls_call *go_call = bpf_map_lookup_elem(&go_tls_calls, &gkey);
+
+			call->emitted = 1;
+			if (go_call && !go_call->emitted) {
+				go_call->emitted = 1;
+				tls_emit(pid_tgid, fd, call->buf, call->ex_bytes, HTTPTOP_EGRESS);
+			}
+		}
 	}
 	if (c->state != CONN_TLS)
 		return;
@@ -911,13 +942,15 @@ __noinline int h2_emit_run(__u64 pid_tgid, __u64 buf, __u32 bytes, __u64 what, _
 	struct conn_key key = {.tgid = pid_tgid >> 32, .fd = (__s32)(__u32)what};
 	struct conn *c = bpf_map_lookup_elem(&conns, &key);
 	bool copy = what & H2_RUN_COPIED;
-	struct inflight inflight = {}, *a = &inflight;
+	__u32 slot = 1;
+	struct inflight *a = bpf_map_lookup_elem(&inflight_scratch, &slot);
 	__u16 flags_bits = what >> 48;
 	struct httptop_record *h;
 	__u64 n = bytes;
 
-	if (!bytes || !c)
+	if (!bytes || !c || !a)
 		return 0;
+	__builtin_memset(a, 0, sizeof(*a));
 	a->fd = key.fd;
 	a->direction = (what >> 32) & 1;
 	a->syscall = (what >> 40) & 0xff;
@@ -1468,15 +1501,11 @@ static __always_inline int tls_return(struct tls_call *call, __u64 pid_tgid, __u
 	return tls_emit(pid_tgid, fd, call->buf, bytes, call->direction);
 }
 
-/*
- * The plaintext of a TLS call tied to socket `fd`, down the same path as a
- * socket's bytes. A global function: verified once for every uprobe program.
- */
-__noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction)
+/* whether TLS socket fd's plaintext is HTTP (the connection decides at its first plaintext); counts what is lost */
+__noinline int tls_plaintext_is_http(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction)
 {
 	struct conn_key ckey = {.tgid = pid_tgid >> 32, .fd = fd};
 	struct conn *c = bpf_map_lookup_elem(&conns, &ckey);
-	struct inflight a = {};
 
 	if (!c || c->state != CONN_TLS) {
 		/* no socket seen carrying TLS: filtered connections are not lost, they were never followed */
@@ -1484,18 +1513,44 @@ __noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 
 			count(HTTPTOP_CTR_TLS_UNBOUND);
 		return 0;
 	}
-	if (!plaintext_is_http(c, buf, bytes, direction, false))
+	return plaintext_is_http(c, buf, bytes, direction & 1, false);
+}
+
+/* a TLS call's plaintext as one record (flagged TLS), in the smallest size class that holds the copy */
+__noinline int tls_emit_sized(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction)
+{
+	struct conn_key ckey = {.tgid = pid_tgid >> 32, .fd = fd};
+	struct conn *c = bpf_map_lookup_elem(&conns, &ckey);
+	__u32 slot = 0;
+	struct inflight *a = bpf_map_lookup_elem(&inflight_scratch, &slot);
+
+	if (!c || !a)
 		return 0;
-	if (c->h2 && h2_walk(pid_tgid, buf, bytes,
-			     H2_WALK_ARGS(fd, direction, direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE,
-					  HTTPTOP_FLAG_TLS), 0))
+	__builtin_memset(a, 0, sizeof(*a));
+	a->ptr = buf;
+	a->fd = fd;
+	a->direction = direction & 1;
+	a->syscall = a->direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE;
+	a->ts_enter_ns = 0; /* the record's times are the call's return */
+	return emit_sized(c, a, pid_tgid, bytes, HTTPTOP_FLAG_TLS);
+}
+
+/*
+ * The plaintext of a TLS call tied to socket `fd`, down the same path as a
+ * socket's bytes. Global functions, each verified once; the work is in
+ * siblings, so that the chain of frames down to h2_emit_run stays within the
+ * 512 bytes of stack a syscall program may use in all.
+ */
+__noinline int tls_emit(__u64 pid_tgid, __s32 fd, __u64 buf, __u32 bytes, __u32 direction)
+{
+	if (!tls_plaintext_is_http(pid_tgid, fd, buf, bytes, direction))
 		return 0;
-	a.ptr = buf;
-	a.fd = fd;
-	a.direction = direction;
-	a.syscall = direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE;
-	a.ts_enter_ns = 0; /* the record's times are the call's return */
-	return emit_sized(c, &a, pid_tgid, bytes, HTTPTOP_FLAG_TLS);
+	if (h2_walk(pid_tgid, buf, bytes,
+		    H2_WALK_ARGS(fd, direction, direction == HTTPTOP_INGRESS ? HTTPTOP_SYS_TLS_READ : HTTPTOP_SYS_TLS_WRITE,
+				 HTTPTOP_FLAG_TLS),
+		    0))
+		return 0;
+	return tls_emit_sized(pid_tgid, fd, buf, bytes, direction);
 }
 
 /* a pending write's copied plaintext, now that the socket write names its connection */
@@ -1639,6 +1694,10 @@ static __always_inline int go_tls_enter(struct pt_regs *ctx, __u8 direction)
 		return 0;
 	call.session = GO_ARG1(ctx);
 	call.buf = GO_ARG2(ctx);
+	call.ex_bytes = GO_ARG3(ctx);
+	call.goroutine = key.goroutine;
+	call.entry_thread = pid_tgid;
+	call.go = 1;
 	call.fd = -1;
 	call.direction = direction;
 	bpf_map_update_elem(&go_tls_calls, &key, &call, BPF_ANY);
@@ -1673,11 +1732,14 @@ int go_tls_return(struct pt_regs *ctx)
 		return 0;
 	call = *saved;
 	bpf_map_delete_elem(&go_tls_calls, &key);
-	on_thread = bpf_map_lookup_elem(&tls_calls, &pid_tgid);
-	if (on_thread && on_thread->session == call.session) {
+	/* the call's entry under the thread it entered on, which may not be this one */
+	on_thread = bpf_map_lookup_elem(&tls_calls, &call.entry_thread);
+	if (on_thread && on_thread->goroutine == call.goroutine && on_thread->session == call.session) {
 		call.fd = on_thread->fd;
-		bpf_map_delete_elem(&tls_calls, &pid_tgid);
+		bpf_map_delete_elem(&tls_calls, &call.entry_thread);
 	}
+	if (call.emitted)
+		return 0;
 	return tls_return(&call, pid_tgid, n > 0 && n <= 0x7fffffff ? n : 0);
 }
 
