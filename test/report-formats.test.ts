@@ -24,6 +24,8 @@ function row(fields: Partial<Row> & {label: string}): Row {
 		host: null,
 		process: {pid: 4242, comm: 'api'},
 		container: null,
+		tls: false,
+		protocol: 'HTTP/1.1',
 		isOther: false,
 		count: 10,
 		ratePerSec: 99, // the 10 s window: a report divides count by its own period instead

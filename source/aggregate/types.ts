@@ -58,6 +58,8 @@ export type Row = {
 	readonly host: string | null;
 	readonly process: {readonly pid: number; readonly comm: string} | null; // null when the row mixes processes
 	readonly container: string | null;
+	readonly tls: boolean | null; // null when the row mixes TLS and plaintext exchanges
+	readonly protocol: string | null; // "HTTP/1.0", "HTTP/1.1" or "HTTP/2"; null when the row mixes them
 	readonly isOther: boolean; // the "(other)" row past the row cap
 	readonly count: number; // since start (or the last reset)
 	readonly ratePerSec: number; // over the last 10 s window
@@ -66,7 +68,7 @@ export type Row = {
 	readonly rate60s: number;
 	readonly rateHistory: readonly number[]; // requests per second, oldest first, last 60 s
 	readonly status: StatusClasses;
-	readonly errors: number; // server role: 5xx; client role: 4xx and 5xx (OpenTelemetry's convention)
+	readonly errors: number; // server role: 5xx; client role: 4xx and 5xx (OpenTelemetry's convention); any role: a non-zero gRPC status
 	readonly errorRate: number; // errors / count, 0..1
 	readonly latencyMs: LatencySummary; // total time, request start to response end
 	readonly ttfbMs: LatencySummary; // request start to first response byte
@@ -118,6 +120,7 @@ export type RowDetail = {
 	readonly row: Row;
 	readonly latencyHistogram: ReadonlyArray<{readonly upToMs: number; readonly count: number}>;
 	readonly statusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>;
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>; // empty when no gRPC
 	readonly paths: ReadonlyArray<{readonly path: string; readonly count: number}>;
 	readonly recentSlow: readonly Exchange[]; // slowest recent exchanges, slowest first
 };
