@@ -181,7 +181,7 @@ test('a filter that keeps most rows, after whole rows and single cells expired: 
 		t.is(totals.count, kept.length, source);
 		t.is(totals.count, snapshot.rows.reduce((sum, row) => sum + row.count, 0), source);
 		const errors = kept.filter(exchange => exchange.status >= 500 || (exchange.role === 'client' && exchange.status >= 400)).length;
-		t.true(errors > 0);
+		t.true(errors > 0 || source === 'route~/shop', source); // the client's 404s; nginx's 503s expired
 		t.is(totals.errors, errors, source);
 		const rate = snapshot.rows.reduce((sum, row) => sum + row.ratePerSec, 0);
 		t.true(Math.abs(totals.ratePerSec - rate) <= 1e-9 * rate && rate > 0, `${source} rate: ${totals.ratePerSec} vs ${rate}`);

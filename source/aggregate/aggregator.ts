@@ -12,9 +12,9 @@
 // "(other)" cells, counted everywhere, shown as the "(other)" row.
 
 import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
-import {Cell, capKey, cellKey, isError, otherLabel, protocolOf, type ExchangeFigures, type Identity} from './cell.js';
+import {Cell, capKey, cellKey, isError, otherLabel, protocolOf, requestKey, stemKey, type ExchangeFigures, type Identity} from './cell.js';
 import {compiledFilter} from './filter.js';
-import {latencyHistogram, newSketch, recordLatency, summarizeLatency} from './latency.js';
+import {keyOf, latencyHistogram, LatencySketch, summarizeLatency} from './latency.js';
 import {RouteFolder, defaultSegmentLimit, type RouteNode} from './route-folding.js';
 import {TableRow, codeCounts, slowestRecent, topPaths, type RowContext} from './rows.js';
 import {sortRows} from './sort.js';
@@ -34,35 +34,47 @@ export const defaultExamplePaths = 8;
 /** On average a row may split into this many cells (processes x status codes) before the memory cap applies. */
 export const cellsPerRow = 4;
 /** Rows whose every figure a tick works out: more than a terminal shows. */
-const shownRows = 100;
+const shownRows = 60;
 const detailPaths = 50;
 const detailSlow = 10;
 
-/** Cells of at most maxRows rows, found by key. */
+/** Cells of at most maxRows rows, found by key, and by row. */
 class Table {
 	readonly cells = new Map<string, Cell>();
-	/** Cells per row (cap key). */
-	private readonly rows = new Map<string, number>();
+	/** The cells of each row (by capKey), "(other)" cells aside. */
+	readonly rows = new Map<string, Cell[]>();
+	readonly others: Cell[] = [];
 	/** Bumped whenever cells leave or move, so cells cached elsewhere are looked up again. */
 	generation = 0;
+	/** No cell was last seen before this. */
+	private oldestSeenMs = -Infinity;
 
 	constructor(private readonly maxRows: number, private readonly pathsPerCell: number) {}
 
-	/** The cell of an identity: found, made, or (when the table is full) the matching "(other)" cell. */
-	cellOf(identity: Identity): Cell {
-		const key = cellKey(identity);
+	/** The cell of a key: found, or made of the identity, or (when the table is full) the matching "(other)" cell. */
+	cellOf(key: string, identityOf: () => Identity): Cell {
 		const found = this.cells.get(key);
 		if (found !== undefined) {
 			return found;
 		}
+		const identity = identityOf();
 		const row = capKey(identity);
-		if (!identity.isOther && ((!this.rows.has(row) && this.rows.size >= this.maxRows) || this.cells.size >= this.maxRows * cellsPerRow)) {
-			return this.cellOf(otherOf(identity));
+		if (!identity.isOther && ((!this.rows.has(row) && this.rows.size >= this.maxRows) || this.cells.size - this.others.length >= this.maxRows * cellsPerRow)) {
+			const other = otherOf(identity);
+			return this.cellOf(cellKey(other), () => other);
 		}
 		const cell = new Cell(key, identity, this.pathsPerCell);
 		this.cells.set(key, cell);
-		if (!identity.isOther) {
-			this.rows.set(row, (this.rows.get(row) ?? 0) + 1);
+		this.oldestSeenMs = -Infinity; // it may record an exchange older than every other
+		if (identity.isOther) {
+			this.others.push(cell);
+		} else {
+			const cells = this.rows.get(row);
+			if (cells === undefined) {
+				this.rows.set(row, [cell]);
+			} else {
+				cells.push(cell);
+			}
 		}
 		return cell;
 	}
@@ -71,21 +83,32 @@ class Table {
 		this.cells.delete(cell.key);
 		this.generation++;
 		const row = capKey(cell.identity);
-		const left = (this.rows.get(row) ?? 1) - 1;
-		if (left === 0) {
+		const cells = cell.identity.isOther ? this.others : this.rows.get(row)!;
+		cells.splice(cells.indexOf(cell), 1);
+		if (cells.length === 0 && !cell.identity.isOther) {
 			this.rows.delete(row);
-		} else if (!cell.identity.isOther) {
-			this.rows.set(row, left);
 		}
 	}
 
-	/** Drops the cells whose last exchange ended before cutoffMs, from every view alike. */
+	/**
+	 * Drops the cells whose last exchange ended before cutoffMs, from every view
+	 * alike. With a 10-minute expiry the answer is nearly always "none": no cell
+	 * was last seen before `oldestSeenMs` (cells only get newer), so the walk
+	 * waits until some cell may be due.
+	 */
 	expire(cutoffMs: number): void {
+		if (cutoffMs <= this.oldestSeenMs) {
+			return;
+		}
+		let oldest = Infinity;
 		for (const cell of this.cells.values()) {
 			if (cell.lastSeenMs < cutoffMs) {
 				this.remove(cell);
+			} else {
+				oldest = Math.min(oldest, cell.lastSeenMs);
 			}
 		}
+		this.oldestSeenMs = oldest;
 	}
 
 	/** Gives every cell the route `reroute` makes of its own; cells that end up alike merge (folding only merges rows). */
@@ -94,7 +117,8 @@ class Table {
 			const route = reroute(cell.identity.route);
 			if (route !== cell.identity.route && !cell.identity.isOther) {
 				this.remove(cell);
-				this.cellOf({...cell.identity, route}).absorb(cell);
+				const identity = {...cell.identity, route};
+				this.cellOf(cellKey(identity), () => identity).absorb(cell);
 			}
 		}
 	}
@@ -102,6 +126,8 @@ class Table {
 	clear(): void {
 		this.cells.clear();
 		this.rows.clear();
+		this.others.length = 0;
+		this.oldestSeenMs = -Infinity;
 		this.generation++;
 	}
 }
@@ -116,28 +142,37 @@ const otherOf = (identity: Identity): Identity => ({
 class RoleTotals {
 	count = 0;
 	errors = 0;
-	readonly latency = newSketch();
+	readonly latency = new LatencySketch();
 	readonly ring = newRing();
 }
 
-/** What one connection's exchanges share, and the cells its requests were counted in lately. */
+/** What one connection's exchanges share, and (by what they share) the cells its requests were counted in lately. */
 type Connection = {
-	readonly exchange: Exchange; // the first one seen: what the next ones are checked against
+	readonly role: Role;
 	readonly server: boolean;
+	readonly pid: number;
+	readonly comm: string;
+	readonly container: string | null;
+	readonly tls: boolean;
+	readonly localPort: number;
+	readonly remoteAddress: string;
+	readonly remotePort: number;
 	readonly port: number; // the listening side's
 	readonly service: string;
+	readonly stem: string; // see stemKey
 	readonly endpointCells: CellCache;
 	readonly peerCells: CellCache;
 };
 
-/** Cells found for one connection, by route node; valid while the table's generation holds. */
+/** Cells found for one process, service and client, by route node; valid while the table's generation holds. */
 type CellCache = {generation: number; readonly byRoute: Map<RouteNode, Cell[]>};
 
 const connectionCacheSize = 65_536;
 const cachedPerRoute = 16;
 
-const sameConnection = (a: Exchange, b: Exchange): boolean => a.pid === b.pid && a.role === b.role && a.comm === b.comm && a.container === b.container
-	&& a.tls === b.tls && a.local.port === b.local.port && a.remote.port === b.remote.port && a.remote.address === b.remote.address;
+const sameConnection = (known: Connection, exchange: Exchange): boolean => known.pid === exchange.pid && known.role === exchange.role
+	&& known.comm === exchange.comm && known.container === exchange.container && known.tls === exchange.tls && known.localPort === exchange.local.port
+	&& known.remotePort === exchange.remote.port && known.remoteAddress === exchange.remote.address;
 
 const zeroCounters: CaptureCounters = {events: 0, dropped: 0, truncated: 0, parseErrors: 0, unpaired: 0};
 
@@ -173,22 +208,40 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		return node;
 	}
 
+	/** The cell caches of connections that share what their cells' keys hold; forgotten all at once when too many. */
+	let cellCaches = new Map<string, CellCache>();
+
+	function cellCache(key: string): CellCache {
+		let cache = cellCaches.get(key);
+		if (cache === undefined) {
+			if (cellCaches.size >= connectionCacheSize) {
+				cellCaches = new Map();
+			}
+			cache = {generation: -1, byRoute: new Map()};
+			cellCaches.set(key, cache);
+		}
+		return cache;
+	}
+
 	function connectionOf(exchange: Exchange): Connection {
 		const known = connections.get(exchange.connId);
-		if (known !== undefined && sameConnection(known.exchange, exchange)) {
+		if (known !== undefined && sameConnection(known, exchange)) {
 			return known;
 		}
-		const server = exchange.role === 'server';
+		const {role, pid, comm, container, tls} = exchange;
+		const server = role === 'server';
 		const port = server ? exchange.local.port : exchange.remote.port;
+		// The listening side: a server's container, or its process name and port (or socket name); the address:port
+		// (or socket name) a client calls.
+		const service = server ? (container ?? `${comm}:${isUnixAddress(exchange.local.address) ? exchange.local.address : port}`) : endpointText(exchange.remote);
+		const stem = stemKey(role, pid, comm, container, tls, service);
 		const connection: Connection = {
-			exchange,
-			server,
-			port,
-			// The listening side: a server's container, or its process name and port (or socket name); the address:port
-			// (or socket name) a client calls.
-			service: server ? (exchange.container ?? `${exchange.comm}:${isUnixAddress(exchange.local.address) ? exchange.local.address : port}`) : endpointText(exchange.remote),
-			endpointCells: {generation: -1, byRoute: new Map()},
-			peerCells: {generation: -1, byRoute: new Map()},
+			role, server, pid, comm, container, tls, port, service, stem,
+			localPort: exchange.local.port,
+			remoteAddress: exchange.remote.address,
+			remotePort: exchange.remote.port,
+			endpointCells: cellCache(stem),
+			peerCells: cellCache(server ? `${stem}\u001F${exchange.remote.address}` : stem),
 		};
 		if (connections.size >= connectionCacheSize) {
 			connections = new Map();
@@ -232,7 +285,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 				return cell;
 			}
 		}
-		const cell = table.cellOf(identityOf(connection, exchange, node.route, peer));
+		const protocol = protocolOf(exchange.httpVersion);
+		const key = requestKey(connection.stem, exchange.method, node.route, exchange.host, exchange.status, exchange.grpcStatus, protocol, connection.server ? peer : null);
+		const cell = table.cellOf(key, () => identityOf(connection, exchange, node.route, peer));
 		if (!cell.identity.isOther) {
 			cached ??= [];
 			cache.byRoute.set(node, cached);
@@ -244,7 +299,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	// One exchange's figures at a time, filled in place.
-	const figures: ExchangeFigures = {latencyMs: 0, ttfbMs: 0, second: 0, error: false, bytesIn: 0, bytesOut: 0};
+	const figures: ExchangeFigures = {latencyMs: 0, latencyKey: 0, ttfbMs: 0, ttfbKey: 0, second: 0, error: false, bytesIn: 0, bytesOut: 0};
 
 	function add(batch: readonly Exchange[]): void {
 		for (const exchange of batch) {
@@ -253,6 +308,8 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			const node = routeNodeOf(exchange.path);
 			figures.latencyMs = Math.max(0, exchange.endMs - exchange.startMs);
 			figures.ttfbMs = Math.max(0, exchange.firstByteMs - exchange.startMs);
+			figures.latencyKey = keyOf(figures.latencyMs);
+			figures.ttfbKey = keyOf(figures.ttfbMs);
 			figures.second = secondOf(exchange.endMs);
 			figures.error = isError(exchange.role, exchange.status, exchange.grpcStatus);
 			figures.bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
@@ -264,7 +321,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			const roleTotals = server ? totals.server : totals.client;
 			roleTotals.count++;
 			roleTotals.errors += figures.error ? 1 : 0;
-			recordLatency(roleTotals.latency, figures.latencyMs);
+			roleTotals.latency.add(figures.latencyMs, figures.latencyKey);
 			countInRing(roleTotals.ring, figures.second, figures.bytesIn, figures.bytesOut);
 			if (!startGiven && (startedAtMs === null || exchange.startMs < startedAtMs)) {
 				startedAtMs = exchange.startMs;
@@ -285,13 +342,27 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		return compiled.identityTerms.every(test => test(cell));
 	}
 
-	/** The rows of a view before metric filters: its live cells, grouped. */
+	/** The rows of a view before metric filters: its live cells, grouped (the endpoint table's rows are its endpoints). */
 	function groups(view: ViewOptions): Map<string, Cell[]> {
 		const filter = activeFilter(view);
+		const kept = (cell: Cell): boolean => (view.role === 'both' || cell.identity.role === view.role) && (filter === null || keeps(cell, filter));
 		const usesPeers = view.groupBy === 'peer' || (filter !== null && (compiledFilter(filter)?.identityFields.includes('peer') ?? false));
 		const grouped = new Map<string, Cell[]>();
+		if (view.groupBy === 'endpoint' && !usesPeers) {
+			for (const [key, cells] of endpoints.rows) {
+				const keptCells = view.role === 'both' && filter === null ? cells.slice() : cells.filter(cell => kept(cell));
+				if (keptCells.length > 0) {
+					grouped.set(key, keptCells);
+				}
+			}
+			const others = endpoints.others.filter(cell => kept(cell));
+			if (others.length > 0) {
+				grouped.set(otherLabel, others);
+			}
+			return grouped;
+		}
 		const take = (cell: Cell): void => {
-			if ((view.role !== 'both' && cell.identity.role !== view.role) || (filter !== null && !keeps(cell, filter))) {
+			if (!kept(cell)) {
 				return;
 			}
 			const key = cell.groupKeys[view.groupBy];
@@ -347,9 +418,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			};
 		}
 		const roles = (view.role === 'both' ? ['server', 'client'] : [view.role]).map(role => totals[role as Role]);
-		const sums = new WindowSums();
+		const sums = new WindowSums(context.nowMs);
 		for (const role of roles) {
-			sums.add(role.ring, context.nowMs);
+			sums.addRequests(role.ring);
 		}
 		return {
 			count: roles.reduce((total, role) => total + role.count, 0),

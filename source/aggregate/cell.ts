@@ -4,9 +4,8 @@
 // data: what it is, and what it counted. Every grouping and identity filter is
 // a choice of cells added up at snapshot time, so switching needs no re-capture.
 
-import type {DDSketch} from '@datadog/sketches-js';
 import type {Exchange, Role} from '../http/exchange.js';
-import {newSketch, recordLatency} from './latency.js';
+import {LatencySketch} from './latency.js';
 import {PathSample, SlowSample} from './samples.js';
 import type {GroupBy} from './types.js';
 import {countInRing, mergeRing, newRing} from './windows.js';
@@ -45,15 +44,26 @@ export const isError = (role: Role, status: number, grpcStatus: number | null): 
 
 /** The key of the endpoint row a cell falls in (and which the row cap counts): role, method, route, Host and service. */
 export const endpointKey = (identity: Identity): string =>
-	identity.isOther ? otherLabel : [identity.role, identity.method, identity.route, identity.host ?? '', identity.service].join(separator);
+	identity.isOther ? otherLabel + identity.role : [identity.role, identity.method, identity.route, identity.host ?? '', identity.service].join(separator);
 
 /** The row cap's key: an endpoint, and in the peer table the client's address. */
 export const capKey = (identity: Identity): string =>
 	identity.role === 'server' && identity.peer !== null ? endpointKey(identity) + separator + identity.peer : endpointKey(identity);
 
-export const cellKey = (identity: Identity): string => [
-	capKey(identity), identity.pid, identity.comm, identity.container ?? '', identity.status, identity.grpcStatus ?? '', identity.tls, identity.protocol,
-].join(separator);
+/** The part of a cell key that one connection's exchanges share. */
+export const stemKey = (role: Role, pid: number, comm: string, container: string | null, tls: boolean, service: string): string =>
+	role + separator + pid + separator + comm + separator + (container ?? '') + separator + String(tls) + separator + service;
+
+/** A cell's key: the stem, what the request and response say, and in the peer table a server's client address. */
+export const requestKey = (
+	stem: string, method: string, route: string, host: string | null, status: number, grpcStatus: number | null, protocol: string, client: string | null,
+): string => stem + separator + method + separator + route + separator + (host ?? '') + separator + status + separator + (grpcStatus ?? '')
+	+ separator + protocol + (client === null ? '' : separator + client);
+
+export const cellKey = (identity: Identity): string => requestKey(
+	stemKey(identity.role, identity.pid, identity.comm, identity.container, identity.tls, identity.service),
+	identity.method, identity.route, identity.host, identity.status, identity.grpcStatus, identity.protocol, identity.role === 'server' ? identity.peer : null,
+);
 
 const groupKeyOf: Record<GroupBy, (identity: Identity) => string> = {
 	endpoint: endpointKey,
@@ -75,8 +85,10 @@ const groupKeysOf = (identity: Identity): Record<GroupBy, string> => {
 
 /** What one exchange adds to each cell it falls in, worked out once. */
 export type ExchangeFigures = {
-	latencyMs: number;
+	latencyMs: number; // not negative
+	latencyKey: number; // its bucket key (see keyOf)
 	ttfbMs: number;
+	ttfbKey: number;
 	second: number; // of its end
 	error: boolean;
 	bytesIn: number; // received by the traced process
@@ -89,8 +101,8 @@ export class Cell {
 	bytesIn = 0; // received by the traced process
 	bytesOut = 0;
 	lastSeenMs = -Infinity;
-	readonly latency: DDSketch = newSketch(); // request start to response end, ms
-	readonly ttfb: DDSketch = newSketch(); // request start to first response byte, ms
+	readonly latency = new LatencySketch(); // request start to response end, ms
+	readonly ttfb = new LatencySketch(); // request start to first response byte, ms
 	readonly ring = newRing();
 	readonly slow = new SlowSample();
 	readonly paths: PathSample;
@@ -116,8 +128,8 @@ export class Cell {
 		if (exchange.endMs > this.lastSeenMs) {
 			this.lastSeenMs = exchange.endMs;
 		}
-		recordLatency(this.latency, figures.latencyMs);
-		recordLatency(this.ttfb, figures.ttfbMs);
+		this.latency.add(figures.latencyMs, figures.latencyKey);
+		this.ttfb.add(figures.ttfbMs, figures.ttfbKey);
 		countInRing(this.ring, figures.second, figures.bytesIn, figures.bytesOut);
 		this.paths.offer(exchange.path);
 		this.slow.offer(exchange, figures.latencyMs);

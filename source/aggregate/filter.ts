@@ -400,19 +400,19 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 	if (spec === undefined) {
 		throw new FilterError(`unknown field ${quote(name)} at column ${position + 1}: use one of ${filterFields.join(', ')}`, position);
 	}
-	let next = position + name.length + (negated ? 1 : 0);
-	const bare = next >= source.length || isSpace(source[next]);
-	if (spec.kind === 'flag' && bare) {
-		// `tls`, `!grpc`: a flag alone
-		return {term: {metric: false, field: spec.name, test: identityTerm(spec, negated ? '!=' : '=', [{text: 'true', position, quoted: false}])}, next};
-	}
-	if (negated) {
-		throw new FilterError(`! at column ${position + 1} only negates a flag (tls, grpc); write ${name}!=value`, position);
-	}
+	const end = position + name.length + (negated ? 1 : 0);
+	let next = end;
 	while (isSpace(source[next])) {
 		next++; // `status >= 500` reads as `status>=500`
 	}
 	const [operatorText, operator] = operators.find(([candidate]) => source.startsWith(candidate, next)) ?? ['', undefined];
+	if (spec.kind === 'flag' && (negated || operator === undefined)) {
+		// `tls`, `!grpc`: a flag alone
+		return {term: {metric: false, field: spec.name, test: identityTerm(spec, negated ? '!=' : '=', [{text: 'true', position, quoted: false}])}, next: end};
+	}
+	if (negated) {
+		throw new FilterError(`! at column ${position + 1} only negates a flag (tls, grpc); write ${name}!=value`, position);
+	}
 	if (operator === undefined) {
 		throw new FilterError(`expected an operator after ${quote(name)} at column ${next + 1}: one of ${operatorsFor(spec.kind).join(' ')}`, next);
 	}

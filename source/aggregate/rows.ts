@@ -7,7 +7,7 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import {otherLabel, type Cell} from './cell.js';
-import {latencyP99, summarizeLatency} from './latency.js';
+import {latencyP99, summarizeLatency, walkedTogether} from './latency.js';
 import {recentSlowMs} from './samples.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
 import {WindowSums, windowSeconds} from './windows.js';
@@ -48,127 +48,197 @@ function labelOf(cell: Cell, groupBy: GroupBy): string {
 	}
 }
 
-/** The value all cells share, or null. */
-function shared<T>(cells: readonly Cell[], get: (cell: Cell) => T): T | null {
-	const first = get(cells[0]!);
-	for (let i = 1; i < cells.length; i++) {
-		if (get(cells[i]!) !== first) {
-			return null;
-		}
-	}
-	return first;
-}
-
-type Rates = {rate1s: number; rate10s: number; bytesInPerSec: number; bytesOutPerSec: number};
-
-export class TableRow implements Row {
-	readonly groupBy: GroupBy;
-	readonly label: string;
-	readonly isOther: boolean;
+/** Who a row is (the fields its cells share, null where they differ), and its sums. */
+type Summary = {
 	readonly role: Role | null;
-	readonly method: string | null;
-	readonly route: string | null;
 	readonly host: string | null;
 	readonly process: {readonly pid: number; readonly comm: string} | null;
 	readonly container: string | null;
 	readonly tls: boolean | null;
 	readonly protocol: string | null;
-	readonly count: number = 0;
-	readonly errors: number = 0;
-	readonly bytesIn: number = 0;
-	readonly bytesOut: number = 0;
-	readonly lastSeenMs: number = -Infinity;
+	readonly count: number;
+	readonly errors: number;
+	readonly bytesIn: number;
+	readonly bytesOut: number;
+	readonly lastSeenMs: number;
 	readonly status: StatusClasses;
-	private rates: Rates | null = null;
-	private minute: WindowSums | null = null;
+};
+
+function summaryOf(cells: readonly Cell[]): Summary {
+	const first = cells[0]!.identity;
+	let {role, pid, comm, host, container, tls, protocol} = first as {
+		role: Role | null; pid: number | null; comm: string | null; host: string | null; container: string | null; tls: boolean | null; protocol: string | null;
+	};
+	let count = 0;
+	let errors = 0;
+	let bytesIn = 0;
+	let bytesOut = 0;
+	let lastSeenMs = -Infinity;
+	const classes = [0, 0, 0, 0, 0];
+	for (const cell of cells) {
+		const {identity} = cell;
+		role = identity.role === role ? role : null;
+		pid = identity.pid === pid ? pid : null;
+		comm = identity.comm === comm ? comm : null;
+		host = identity.host === host ? host : null;
+		container = identity.container === container ? container : null;
+		tls = identity.tls === tls ? tls : null;
+		protocol = identity.protocol === protocol ? protocol : null;
+		count += cell.count;
+		errors += cell.errors;
+		bytesIn += cell.bytesIn;
+		bytesOut += cell.bytesOut;
+		lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
+		// 0 for 1xx ... 4 for 5xx (codes out of range count in the nearest class)
+		classes[Math.min(4, Math.max(0, Math.floor(identity.status / 100) - 1))]! += cell.count;
+	}
+	const other = first.isOther;
+	return {
+		role,
+		host: other ? null : host,
+		process: other || pid === null || comm === null ? null : {pid, comm},
+		container: other ? null : container,
+		tls,
+		protocol,
+		count,
+		errors,
+		bytesIn,
+		bytesOut,
+		lastSeenMs,
+		status: {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!},
+	};
+}
+
+/**
+ * A row of a snapshot: its cells, and each figure worked out from them when
+ * first read, at the snapshot's clock, then kept. (Each cell a row reads is a
+ * cache miss or three, which a tick of 15,000 cells pays for every figure it
+ * reads of every row: a sort reads one.)
+ */
+export class TableRow implements Row {
+	private summed: Summary | null = null;
+	private readonly sums: Partial<Record<'addRequests' | 'addBytes' | 'addMinute', WindowSums>> = {};
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
 	private paths: readonly string[] | null = null;
 
-	constructor(readonly key: string, readonly cells: readonly Cell[], private readonly context: RowContext) {
-		const first = cells[0]!;
-		const {groupBy} = context;
-		this.groupBy = groupBy;
-		this.label = labelOf(first, groupBy);
-		this.isOther = first.identity.isOther;
-		const endpoint = groupBy === 'endpoint' && !this.isOther;
-		this.role = shared(cells, cell => cell.identity.role);
-		this.method = endpoint ? first.identity.method : null;
-		this.route = endpoint ? first.identity.route : null;
-		const pid = shared(cells, cell => cell.identity.pid);
-		const comm = shared(cells, cell => cell.identity.comm);
-		this.host = this.isOther ? null : shared(cells, cell => cell.identity.host);
-		this.process = this.isOther || pid === null || comm === null ? null : {pid, comm};
-		this.container = this.isOther ? null : shared(cells, cell => cell.identity.container);
-		this.tls = shared(cells, cell => cell.identity.tls);
-		this.protocol = shared(cells, cell => cell.identity.protocol);
-		const classes = [0, 0, 0, 0, 0];
-		for (const cell of cells) {
-			this.count += cell.count;
-			this.errors += cell.errors;
-			this.bytesIn += cell.bytesIn;
-			this.bytesOut += cell.bytesOut;
-			this.lastSeenMs = Math.max(this.lastSeenMs, cell.lastSeenMs);
-			// 0 for 1xx ... 4 for 5xx (codes out of range count in the nearest class)
-			classes[Math.min(4, Math.max(0, Math.floor(cell.identity.status / 100) - 1))]! += cell.count;
-		}
-		this.status = {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!};
+	constructor(readonly key: string, readonly cells: readonly Cell[], private readonly context: RowContext) {}
+
+	get groupBy(): GroupBy {
+		return this.context.groupBy;
+	}
+
+	get isOther(): boolean {
+		return this.cells[0]!.identity.isOther;
+	}
+
+	get label(): string {
+		return labelOf(this.cells[0]!, this.context.groupBy);
+	}
+
+	get method(): string | null {
+		return this.context.groupBy === 'endpoint' && !this.isOther ? this.cells[0]!.identity.method : null;
+	}
+
+	get route(): string | null {
+		return this.context.groupBy === 'endpoint' && !this.isOther ? this.cells[0]!.identity.route : null;
+	}
+
+	private summary(): Summary {
+		return this.summed ??= summaryOf(this.cells);
+	}
+
+	get role(): Role | null {
+		return this.summary().role;
+	}
+
+	get host(): string | null {
+		return this.summary().host;
+	}
+
+	get process(): {readonly pid: number; readonly comm: string} | null {
+		return this.summary().process;
+	}
+
+	get container(): string | null {
+		return this.summary().container;
+	}
+
+	get tls(): boolean | null {
+		return this.summary().tls;
+	}
+
+	get protocol(): string | null {
+		return this.summary().protocol;
+	}
+
+	get count(): number {
+		return this.summary().count;
+	}
+
+	get errors(): number {
+		return this.summary().errors;
+	}
+
+	get bytesIn(): number {
+		return this.summary().bytesIn;
+	}
+
+	get bytesOut(): number {
+		return this.summary().bytesOut;
+	}
+
+	get lastSeenMs(): number {
+		return this.summary().lastSeenMs;
+	}
+
+	get status(): StatusClasses {
+		return this.summary().status;
 	}
 
 	get errorRate(): number {
 		return this.count > 0 ? this.errors / this.count : 0;
 	}
 
-	/** The 1 s and 10 s windows and the byte rates, at the tick's clock. */
-	private recent(): Rates {
-		if (this.rates === null) {
-			const sums = new WindowSums();
+	/** The windows of all the cells at the tick's clock, as read: requests over 1 s and 10 s, bytes over 10 s, the last minute. */
+	private windows(part: 'addRequests' | 'addBytes' | 'addMinute'): WindowSums {
+		let sums = this.sums[part];
+		if (sums === undefined) {
+			sums = new WindowSums(this.context.nowMs);
 			for (const cell of this.cells) {
-				sums.add(cell.ring, this.context.nowMs);
+				sums[part](cell.ring);
 			}
-			const seconds = windowSeconds(10, this.context.watchedS);
-			this.rates = {rate1s: sums.count1, rate10s: sums.count10 / seconds, bytesInPerSec: sums.bytesIn10 / seconds, bytesOutPerSec: sums.bytesOut10 / seconds};
+			this.sums[part] = sums;
 		}
-		return this.rates;
+		return sums;
 	}
 
 	get ratePerSec(): number {
-		return this.recent().rate10s;
+		return this.rate10s;
 	}
 
 	get rate1s(): number {
-		return this.recent().rate1s;
+		return this.windows('addRequests').count1;
 	}
 
 	get rate10s(): number {
-		return this.recent().rate10s;
+		return this.windows('addRequests').count10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get bytesInPerSec(): number {
-		return this.recent().bytesInPerSec;
+		return this.windows('addBytes').bytesIn10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get bytesOutPerSec(): number {
-		return this.recent().bytesOutPerSec;
-	}
-
-	/** The 60 s window and the sparkline read a minute of each ring: only when asked for, and together. */
-	private lastMinute(): WindowSums {
-		if (this.minute === null) {
-			this.minute = new WindowSums(true);
-			for (const cell of this.cells) {
-				this.minute.add(cell.ring, this.context.nowMs, true);
-			}
-		}
-		return this.minute;
+		return this.windows('addBytes').bytesOut10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get rate60s(): number {
-		return this.lastMinute().count60 / windowSeconds(60, this.context.watchedS);
+		return this.windows('addMinute').count60 / windowSeconds(60, this.context.watchedS);
 	}
 
 	get rateHistory(): readonly number[] {
-		return this.lastMinute().history!;
+		return this.windows('addMinute').history;
 	}
 
 	get latencyMs(): LatencySummary {
@@ -177,7 +247,8 @@ export class TableRow implements Row {
 
 	/** p99 total time alone: what sorting or filtering every row by it reads. */
 	latencyP99(): number {
-		return this.latency === null ? latencyP99(this.cells.map(cell => cell.latency)) : this.latency.p99;
+		// Many cells are added up whatever is read of them: then all the quantiles, kept for the view.
+		return this.latency === null && this.cells.length <= walkedTogether ? latencyP99(this.cells.map(cell => cell.latency)) : this.latencyMs.p99;
 	}
 
 	get ttfbMs(): LatencySummary {
@@ -201,8 +272,10 @@ export class TableRow implements Row {
 
 	/** Works out now every figure a view shows, so that they are what the sort saw. */
 	materialize(): void {
-		void this.recent();
-		void this.lastMinute();
+		void this.summary();
+		void this.rate10s;
+		void this.bytesInPerSec;
+		void this.rateHistory;
 		void this.latencyMs;
 		void this.ttfbMs;
 		void this.examplePaths;

@@ -61,7 +61,8 @@ export function mergeRing(into: Float64Array, from: Float64Array): void {
  * takes the current partial second, the W - 1 whole seconds before it, and the
  * part of the second before those that still lies inside the window (assuming
  * requests were spread evenly over that second): exact when nowMs falls on a
- * whole second, and never more than one second's traffic away otherwise.
+ * whole second, and never more than one second's traffic away otherwise. Each
+ * reader reads only its part of a ring: a sort by rate reads every row's.
  */
 export class WindowSums {
 	count1 = 0;
@@ -69,41 +70,53 @@ export class WindowSums {
 	count60 = 0;
 	bytesIn10 = 0;
 	bytesOut10 = 0;
-	/** Requests per whole second, oldest first; null unless asked for (it is drawn for rows on screen only). */
-	readonly history: number[] | null;
+	/** Requests per whole second, oldest first (with addMinute). */
+	readonly history = new Array<number>(historySeconds).fill(0);
+	private readonly nowSecond: number;
+	private readonly partial: number; // share of the oldest second still inside a window
 
-	constructor(withHistory = false) {
-		this.history = withHistory ? new Array<number>(historySeconds).fill(0) : null;
+	constructor(readonly nowMs: number) {
+		this.nowSecond = secondOf(nowMs);
+		this.partial = 1 - (nowMs - this.nowSecond * 1000) / 1000;
 	}
 
-	/** Adds a ring: the 1 s and 10 s windows and bytes, and with `minute` the 60 s window and the history. */
-	add(ring: Float64Array, nowMs: number, minute = false): void {
-		const nowSecond = secondOf(nowMs);
-		const partial = 1 - (nowMs - nowSecond * 1000) / 1000; // share of the oldest second still inside a window
-		const reach = minute ? historySeconds : 10;
-		for (let back = 0; back <= reach; back++) {
-			const second = nowSecond - back;
+	/** The 1 s and 10 s windows' requests. */
+	addRequests(ring: Float64Array): void {
+		for (let back = 0; back <= 10; back++) {
+			const second = this.nowSecond - back;
 			const at = (second & (slots - 1)) * 2;
-			if (ring[at] !== second) {
-				continue;
-			}
-			const count = ring[at + 1]!;
-			this.count1 += back < 1 ? count : (back === 1 ? partial * count : 0);
-			this.count10 += back < 10 ? count : (back === 10 ? partial * count : 0);
-			if (minute) {
-				this.count60 += back < 60 ? count : partial * count;
-				if (back >= 1 && this.history !== null) {
-					this.history[historySeconds - back]! += count;
-				}
+			if (ring[at] === second) {
+				const count = ring[at + 1]!;
+				this.count1 += back < 1 ? count : (back === 1 ? this.partial * count : 0);
+				this.count10 += back < 10 ? count : this.partial * count;
 			}
 		}
+	}
+
+	/** The 10 s window's bytes. */
+	addBytes(ring: Float64Array): void {
 		for (let back = 0; back <= 10; back++) {
-			const second = nowSecond - back;
+			const second = this.nowSecond - back;
 			const at = byteBase + (second & (byteSlots - 1)) * 3;
 			if (ring[at] === second) {
-				const weight = back < 10 ? 1 : partial;
+				const weight = back < 10 ? 1 : this.partial;
 				this.bytesIn10 += weight * ring[at + 1]!;
 				this.bytesOut10 += weight * ring[at + 2]!;
+			}
+		}
+	}
+
+	/** The 60 s window's requests and the history. */
+	addMinute(ring: Float64Array): void {
+		for (let back = 0; back <= historySeconds; back++) {
+			const second = this.nowSecond - back;
+			const at = (second & (slots - 1)) * 2;
+			if (ring[at] === second) {
+				const count = ring[at + 1]!;
+				this.count60 += back < 60 ? count : this.partial * count;
+				if (back >= 1) {
+					this.history[historySeconds - back]! += count;
+				}
 			}
 		}
 	}
