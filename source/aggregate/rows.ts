@@ -62,6 +62,7 @@ type Summary = {
 	readonly bytesOut: number;
 	readonly lastSeenMs: number;
 	readonly status: StatusClasses;
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>;
 };
 
 function summaryOf(cells: readonly Cell[]): Summary {
@@ -106,6 +107,7 @@ function summaryOf(cells: readonly Cell[]): Summary {
 		bytesOut,
 		lastSeenMs,
 		status: {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!},
+		grpcStatusCodes: codeCounts(cells, cell => cell.identity.grpcStatus),
 	};
 }
 
@@ -194,6 +196,10 @@ export class TableRow implements Row {
 
 	get status(): StatusClasses {
 		return this.summary().status;
+	}
+
+	get grpcStatusCodes(): ReadonlyArray<{readonly code: number; readonly count: number}> {
+		return this.summary().grpcStatusCodes;
 	}
 
 	get errorRate(): number {

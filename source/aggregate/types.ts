@@ -78,6 +78,7 @@ export type Row = {
 	readonly bytesOutPerSec: number;
 	readonly lastSeenMs: number; // epoch ms
 	readonly examplePaths: readonly string[]; // a bounded sample of raw paths under the route (no query strings)
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>; // gRPC calls per grpc-status; empty when none
 };
 
 export type CaptureHealth = {
