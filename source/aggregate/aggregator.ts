@@ -277,15 +277,17 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			cache.byRoute.clear();
 			cache.generation = table.generation;
 		}
+		const protocol = protocolOf(exchange.httpVersion);
 		let cached = cache.byRoute.get(node);
-		for (const cell of cached ?? []) {
-			const {identity} = cell;
-			if (identity.status === exchange.status && identity.method === exchange.method && identity.host === exchange.host
-				&& identity.grpcStatus === exchange.grpcStatus && identity.protocol === protocolOf(exchange.httpVersion)) {
-				return cell;
+		if (cached !== undefined) {
+			for (const cell of cached) {
+				const {identity} = cell;
+				if (identity.status === exchange.status && identity.method === exchange.method && identity.host === exchange.host
+					&& identity.grpcStatus === exchange.grpcStatus && identity.protocol === protocol) {
+					return cell;
+				}
 			}
 		}
-		const protocol = protocolOf(exchange.httpVersion);
 		const key = requestKey(connection.stem, exchange.method, node.route, exchange.host, exchange.status, exchange.grpcStatus, protocol, connection.server ? peer : null);
 		const cell = table.cellOf(key, () => identityOf(connection, exchange, node.route, peer));
 		if (!cell.identity.isOther) {
