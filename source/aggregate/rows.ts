@@ -119,7 +119,8 @@ function summaryOf(cells: readonly Cell[]): Summary {
  */
 export class TableRow implements Row {
 	private summed: Summary | null = null;
-	private readonly sums: Partial<Record<'addRequests' | 'addBytes' | 'addMinute', WindowSums>> = {};
+	private recentWindows: WindowSums | null = null;
+	private allWindows: WindowSums | null = null;
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
 	private paths: readonly string[] | null = null;
@@ -206,15 +207,25 @@ export class TableRow implements Row {
 		return this.count > 0 ? this.errors / this.count : 0;
 	}
 
-	/** The windows of all the cells at the tick's clock, as read: requests over 1 s and 10 s, bytes over 10 s, the last minute. */
-	private windows(part: 'addRequests' | 'addBytes' | 'addMinute'): WindowSums {
-		let sums = this.sums[part];
-		if (sums === undefined) {
-			sums = new WindowSums(this.context.nowMs);
-			for (const cell of this.cells) {
-				sums[part](cell.ring);
+	/**
+	 * The windows of all the cells at the tick's clock: the requests of the
+	 * last 10 s alone (what a sort by rate reads of every row), or everything
+	 * a view shows, in one pass over each ring.
+	 */
+	private windows(all: boolean): WindowSums {
+		if (this.allWindows !== null || all) {
+			return this.allWindows ??= this.sumWindows(true);
+		}
+		return this.recentWindows ??= this.sumWindows(false);
+	}
+
+	private sumWindows(all: boolean): WindowSums {
+		const sums = new WindowSums(this.context.nowMs);
+		for (const cell of this.cells) {
+			sums.addRequests(cell.ring, all);
+			if (all) {
+				sums.addBytes(cell.ring);
 			}
-			this.sums[part] = sums;
 		}
 		return sums;
 	}
@@ -224,27 +235,27 @@ export class TableRow implements Row {
 	}
 
 	get rate1s(): number {
-		return this.windows('addRequests').count1;
+		return this.windows(false).count1;
 	}
 
 	get rate10s(): number {
-		return this.windows('addRequests').count10 / windowSeconds(10, this.context.watchedS);
+		return this.windows(false).count10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get bytesInPerSec(): number {
-		return this.windows('addBytes').bytesIn10 / windowSeconds(10, this.context.watchedS);
+		return this.windows(true).bytesIn10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get bytesOutPerSec(): number {
-		return this.windows('addBytes').bytesOut10 / windowSeconds(10, this.context.watchedS);
+		return this.windows(true).bytesOut10 / windowSeconds(10, this.context.watchedS);
 	}
 
 	get rate60s(): number {
-		return this.windows('addMinute').count60 / windowSeconds(60, this.context.watchedS);
+		return this.windows(true).count60 / windowSeconds(60, this.context.watchedS);
 	}
 
 	get rateHistory(): readonly number[] {
-		return this.windows('addMinute').history;
+		return this.windows(true).history;
 	}
 
 	get latencyMs(): LatencySummary {
@@ -279,9 +290,7 @@ export class TableRow implements Row {
 	/** Works out now every figure a view shows, so that they are what the sort saw. */
 	materialize(): void {
 		void this.summary();
-		void this.rate10s;
-		void this.bytesInPerSec;
-		void this.rateHistory;
+		void this.windows(true);
 		void this.latencyMs;
 		void this.ttfbMs;
 		void this.examplePaths;

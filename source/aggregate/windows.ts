@@ -70,7 +70,7 @@ export class WindowSums {
 	count60 = 0;
 	bytesIn10 = 0;
 	bytesOut10 = 0;
-	/** Requests per whole second, oldest first (with addMinute). */
+	/** Requests per whole second, oldest first (with a minute's requests). */
 	readonly history = new Array<number>(historySeconds).fill(0);
 	private readonly nowSecond: number;
 	private readonly partial: number; // share of the oldest second still inside a window
@@ -80,15 +80,21 @@ export class WindowSums {
 		this.partial = 1 - (nowMs - this.nowSecond * 1000) / 1000;
 	}
 
-	/** The 1 s and 10 s windows' requests. */
-	addRequests(ring: Float64Array): void {
-		for (let back = 0; back <= 10; back++) {
+	/** The 1 s and 10 s windows' requests; with `minute`, the 60 s window's and the history too, in the same pass. */
+	addRequests(ring: Float64Array, minute = false): void {
+		for (let back = 0; back <= (minute ? historySeconds : 10); back++) {
 			const second = this.nowSecond - back;
 			const at = (second & (slots - 1)) * 2;
 			if (ring[at] === second) {
 				const count = ring[at + 1]!;
 				this.count1 += back < 1 ? count : (back === 1 ? this.partial * count : 0);
-				this.count10 += back < 10 ? count : this.partial * count;
+				this.count10 += back < 10 ? count : (back === 10 ? this.partial * count : 0);
+				if (minute) {
+					this.count60 += back < 60 ? count : this.partial * count;
+					if (back >= 1) {
+						this.history[historySeconds - back]! += count;
+					}
+				}
 			}
 		}
 	}
@@ -102,21 +108,6 @@ export class WindowSums {
 				const weight = back < 10 ? 1 : this.partial;
 				this.bytesIn10 += weight * ring[at + 1]!;
 				this.bytesOut10 += weight * ring[at + 2]!;
-			}
-		}
-	}
-
-	/** The 60 s window's requests and the history. */
-	addMinute(ring: Float64Array): void {
-		for (let back = 0; back <= historySeconds; back++) {
-			const second = this.nowSecond - back;
-			const at = (second & (slots - 1)) * 2;
-			if (ring[at] === second) {
-				const count = ring[at + 1]!;
-				this.count60 += back < 60 ? count : this.partial * count;
-				if (back >= 1) {
-					this.history[historySeconds - back]! += count;
-				}
 			}
 		}
 	}
