@@ -9,7 +9,7 @@
 // process, both ways round, with the ratio new/old.
 // Run alone: node --import=tsx bench/aggregate.ts
 import {execFile, execFileSync} from 'node:child_process';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {fileURLToPath} from 'node:url';
@@ -46,6 +46,9 @@ function extracted(revision: string): string {
 	const folder = mkdtempSync(join(root, 'bench', '.baseline-')); // inside the tree, so that its imports find node_modules
 	const archive = execFileSync('git', ['-C', root, 'archive', revision, 'source/aggregate', 'source/http'], {maxBuffer: 1 << 28});
 	execFileSync('tar', ['-x', '-C', folder], {input: archive});
+	process.on('exit', () => {
+		rmSync(folder, {recursive: true, force: true});
+	});
 	return pathToFileURL(join(folder, 'source/aggregate/index.js')).href;
 }
 
