@@ -1,9 +1,8 @@
-// From cells to rows. A row is the cells a grouping put together. What is
-// cheap (counts, bytes, status classes, who the row is) is added up when the
-// row is made; rates and quantiles are worked out when first read, and kept:
-// a tick reads the sort column of every row, and every figure only of the rows
-// a screen shows (the aggregator reads those at the tick, so they are what
-// the sort saw), and a --snapshot report reads all of them once.
+// From cells to rows. A row is the cells a grouping put together; each of its
+// figures is worked out from them when first read, and kept: a tick reads the
+// sort column of every row, and every figure only of the rows a screen shows
+// (the aggregator reads those at the tick, so they are what the sort saw); a
+// --snapshot report reads all of them once.
 
 import type {Exchange, Role} from '../http/exchange.js';
 import {otherLabel, type Cell} from './cell.js';

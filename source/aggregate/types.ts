@@ -47,7 +47,7 @@ export type StatusClasses = {
 	readonly '5xx': number;
 };
 
-/** One row of the table, computed once per tick. */
+/** One row of the table, as of one tick (each figure worked out when first read; see aggregate/rows.ts). */
 export type Row = {
 	readonly key: string; // stable and unique within one grouping
 	readonly groupBy: GroupBy;
