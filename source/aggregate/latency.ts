@@ -126,7 +126,7 @@ function quantiles(sketches: readonly LatencySketch[], qs: readonly number[]): n
 		min = Math.min(min, sketch.min);
 		max = Math.max(max, sketch.max);
 	}
-	const values = qs.map(() => 0); // past the lowest key: the zero bucket
+	const values = [0, 0, 0]; // past the lowest key: the zero bucket
 	let q = 0;
 	let below = count; // values in buckets under the current key, the zero bucket included
 	for (let key = top; key >= bottom && q < qs.length; key--) {

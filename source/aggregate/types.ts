@@ -61,7 +61,7 @@ export type Row = {
 	readonly tls: boolean | null; // null when the row mixes TLS and plaintext exchanges
 	readonly protocol: string | null; // "HTTP/1.0", "HTTP/1.1" or "HTTP/2"; null when the row mixes them
 	readonly isOther: boolean; // the "(other)" row past the row cap
-	readonly count: number; // since start (or the last reset)
+	readonly count: number; // since start (or the last reset), of the cells still live: an idle part of a row expires from every view
 	readonly ratePerSec: number; // over the last 10 s window
 	readonly rate1s: number;
 	readonly rate10s: number;
