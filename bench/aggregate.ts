@@ -4,14 +4,21 @@
 // row's percentiles and rates, grouping, sorting) at 5,000 rows. The VM this
 // runs on drifts by a third from one minute to the next: each ingest figure is
 // the median of `runs` runs, with their range.
+// With AGGREGATE_BASELINE=<git revision>, the same figures of that revision's
+// aggregator (extracted with git archive) run side by side in the same
+// process, both ways round, with the ratio new/old.
 // Run alone: node --import=tsx bench/aggregate.ts
-import {execFile} from 'node:child_process';
+import {execFile, execFileSync} from 'node:child_process';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {join} from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 import type {Exchange} from '../source/http/exchange.js';
-import {createAggregator, parseFilter, type Aggregator, type ViewOptions} from '../source/aggregate/index.js';
+import type {Aggregator, Row, ViewOptions} from '../source/aggregate/index.js';
+import type * as AggregateModule from '../source/aggregate/index.js';
 import {seeded as random} from '../test/helpers/seeded.js';
 
 const floodSize = 1_000_000;
@@ -20,7 +27,37 @@ const runs = 5;
 const batchSize = 1024;
 const tickRows = 5000;
 const t0 = Date.UTC(2025, 0, 1);
+/** Rows a screen shows, whose every figure a live tick reads. */
+const shownRows = 60;
 
+type Implementation = Pick<typeof AggregateModule, 'createAggregator' | 'parseFilter'>;
+const thisTree = new URL('../source/aggregate/index.js', import.meta.url).href;
+/** The aggregator measured: this tree's, or the one at the module URL given (a child process's second argument). */
+let createAggregator: Implementation['createAggregator'];
+let parseFilter: Implementation['parseFilter'];
+
+async function use(moduleUrl: string): Promise<void> {
+	({createAggregator, parseFilter} = await import(moduleUrl) as Implementation);
+}
+
+/** A revision's aggregator, extracted from git into a temporary folder: its module URL. */
+function extracted(revision: string): string {
+	const root = fileURLToPath(new URL('..', import.meta.url));
+	const folder = mkdtempSync(join(root, 'bench', '.baseline-')); // inside the tree, so that its imports find node_modules
+	const archive = execFileSync('git', ['-C', root, 'archive', revision, 'source/aggregate', 'source/http'], {maxBuffer: 1 << 28});
+	execFileSync('tar', ['-x', '-C', folder], {input: archive});
+	process.on('exit', () => {
+		rmSync(folder, {recursive: true, force: true});
+	});
+	return pathToFileURL(join(folder, 'source/aggregate/index.js')).href;
+}
+
+/** Every figure a view can show of a row, read. */
+function readAll(row: Row): number {
+	return row.count + row.errorRate + row.ratePerSec + row.rate1s + row.rate60s + row.rateHistory.length + row.latencyMs.p50 + row.latencyMs.p90
+		+ row.latencyMs.p99 + row.latencyMs.mean + row.ttfbMs.p50 + row.ttfbMs.p99 + row.bytesInPerSec + row.bytesOutPerSec + row.examplePaths.length
+		+ row.status['2xx'] + (row.process?.pid ?? 0) + row.label.length;
+}
 type Shape = {role: 'server' | 'client'; method: string; host: string; pid: number; comm: string; port: number; remote: string; conn: number};
 
 const shapes: Shape[] = [
@@ -220,7 +257,7 @@ function referenceRate(): number {
 
 const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Per-tick work at 5,000 rows: 25 routes x 200 hosts, ~100 exchanges each. */
+/** Per-tick work at 5,000 rows: 25 routes x 200 hosts, ~100 exchanges each, three status codes: 15,000 cells. */
 function tickTimes(): Record<string, number> {
 	forgetConnections();
 	const next = random(13);
@@ -242,63 +279,53 @@ function tickTimes(): Record<string, number> {
 	if (!filter.ok) {
 		throw new Error(filter.message);
 	}
-	const times = {
-		cold: [] as number[], everyFigure: [] as number[], warm: [] as number[], process: [] as number[], filtered: [] as number[], detail: [] as number[],
-		host: [] as number[], status: [] as number[], peer: [] as number[],
+	const times: Record<string, number[]> = {};
+	// CPU time, not wall time: on a shared machine the wall clock also counts other processes' turns.
+	const time = (name: string, work: () => unknown): void => {
+		const start = process.cpuUsage();
+		work();
+		const {user, system} = process.cpuUsage(start);
+		(times[name] ??= []).push((user + system) / 1000);
 	};
 	let rows = 0;
+	let sink = 0;
 	for (let tick = 1; tick <= 15; tick++) {
 		const now = t0 + tick * 1000;
-		feed(now - 500, 1); // every row changed since the last tick: nothing cached
-		let start = performance.now();
-		const snapshot = aggregator.snapshot(view, now);
-		rows = snapshot.rows.length;
-		times.cold.push(performance.now() - start);
-		// What the snapshot leaves to be worked out when read (all but the rows a screen shows): every row's quantiles and rates.
-		let sink = 0;
-		for (const row of snapshot.rows) {
-			sink += row.latencyMs.p50 + row.latencyMs.p90 + row.ttfbMs.p99 + row.ratePerSec;
-		}
-		times.everyFigure.push(performance.now() - start);
-		if (Number.isNaN(sink)) {
-			throw new Error('a row figure is not a number');
-		}
-		start = performance.now();
-		aggregator.snapshot(view, now + 1);
-		times.warm.push(performance.now() - start);
-		start = performance.now();
-		const byProcess = aggregator.snapshot({...view, groupBy: 'process'}, now + 2);
-		times.process.push(performance.now() - start);
-		// The drill-down the live view redraws every tick while open: the one process, 20,000 cells.
-		start = performance.now();
-		if (aggregator.detail(byProcess.rows[0]!.key, {...view, groupBy: 'process'}, now + 2) === null) {
-			throw new Error('no detail of the process row');
-		}
-		times.detail.push(performance.now() - start);
-		start = performance.now();
-		aggregator.snapshot({...view, filter: filter.filter}, now + 3);
-		times.filtered.push(performance.now() - start);
+		feed(now - 500, 1); // every row changed since the last tick
+		// A live tick: every row's sort key, every figure of the rows on screen.
+		time('tickMs', () => {
+			const snapshot = aggregator.snapshot(view, now);
+			rows = snapshot.rows.length;
+			for (const row of snapshot.rows.slice(0, shownRows)) {
+				sink += readAll(row);
+			}
+		});
+		// What --snapshot pays: every figure of every row.
+		time('tickEveryFigureMs', () => {
+			for (const row of aggregator.snapshot(view, now + 1).rows) {
+				sink += readAll(row);
+			}
+		});
+		let processKey = '';
+		time('tickByProcessMs', () => {
+			processKey = aggregator.snapshot({...view, groupBy: 'process'}, now + 2).rows[0]!.key;
+		});
+		// The drill-down the live view redraws every tick while open: the one process, 15,000 cells.
+		time('detailMs', () => aggregator.detail(processKey, {...view, groupBy: 'process'}, now + 2));
+		time('tickFilteredMs', () => aggregator.snapshot({...view, filter: filter.filter}, now + 3));
 		for (const groupBy of ['host', 'status', 'peer'] as const) {
-			start = performance.now();
-			aggregator.snapshot({...view, groupBy}, now + 4);
-			times[groupBy].push(performance.now() - start);
+			time(`${groupBy}Ms`, () => {
+				for (const row of aggregator.snapshot({...view, groupBy}, now + 4).rows.slice(0, shownRows)) {
+					sink += readAll(row);
+				}
+			});
 		}
 	}
-	return {
-		tickRows: rows,
-		tickMs: median(times.cold.slice(5)),
-		tickEveryFigureMs: median(times.everyFigure.slice(5)),
-		tickUnchangedMs: median(times.warm.slice(5)),
-		tickByProcessMs: median(times.process.slice(5)),
-		tickFilteredMs: median(times.filtered.slice(5)),
-		detailMs: median(times.detail.slice(5)),
-		hostMs: median(times.host.slice(5)),
-		statusMs: median(times.status.slice(5)),
-		peerMs: median(times.peer.slice(5)),
-	};
+	if (Number.isNaN(sink)) {
+		throw new Error('a row figure is not a number');
+	}
+	return {tickRows: rows, ...Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values.slice(5))]))};
 }
-
-const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
 /** The median of the values and their range, as the table shows them: `median (lowest-highest)`. */
 function spread(values: number[], digits = 0): string {
@@ -307,46 +334,85 @@ function spread(values: number[], digits = 0): string {
 	return `${text(median(values))} (${text(sorted[0]!)}-${text(sorted.at(-1)!)})`;
 }
 
-export async function benchAggregate(): Promise<Record<string, number | string>> {
-	const reference: number[] = [];
-	const ingest: number[] = [];
-	const ingestManyClients: number[] = [];
-	const floods: Array<Record<string, number>> = [];
-	for (let run = 0; run < runs; run++) {
-		// Interleaved, so that a slow minute of the VM's falls on every figure alike.
-		reference.push(referenceRate());
-		ingest.push(ingestRate());
-		ingestManyClients.push(ingestRate(7));
-		const {stdout} = await promisify(execFile)(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), '--flood'], {
-			maxBuffer: 1 << 20,
-		});
-		floods.push(JSON.parse(stdout) as Record<string, number>);
+type Figures = {ingest: number[]; ingestManyClients: number[]; floods: Array<Record<string, number>>; ticks: Array<Record<string, number>>};
+
+/** One run of every ingest figure and a flood of one implementation. */
+async function ingestRun(moduleUrl: string, figures: Figures): Promise<void> {
+	await use(moduleUrl);
+	figures.ingest.push(ingestRate());
+	figures.ingestManyClients.push(ingestRate(7));
+	const {stdout} = await promisify(execFile)(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), '--flood', moduleUrl], {maxBuffer: 1 << 20});
+	figures.floods.push(JSON.parse(stdout) as Record<string, number>);
+}
+
+const tickFigures: Record<string, string> = {
+	tickMs: `live tick at 5,000 rows: every row's sort key (p99), every figure of ${shownRows} rows (ms)`,
+	tickEveryFigureMs: 'every figure of all 5,000 rows (what --snapshot pays) (ms)',
+	tickByProcessMs: 'tick at 5,000 rows grouped by process (ms)',
+	tickFilteredMs: 'tick at 5,000 rows with a filter (ms)',
+	detailMs: 'drill-down into the one process of the 5,000 rows (ms)',
+	hostMs: 'tick grouped by Host, 200 rows of 75 cells (ms)',
+	statusMs: 'tick grouped by status code, 3 rows of 5,000 cells (ms)',
+	peerMs: 'tick grouped by peer, 1 row of 15,000 cells (ms)',
+};
+
+/** The figures of each implementation; with two, side by side with new/old. */
+function table(all: Figures[]): Record<string, string> {
+	const rows: Record<string, string> = {};
+	const put = (name: string, values: Array<number | string>, ratio: number[] | null): void => {
+		rows[name] = values.join(' | ') + (ratio === null ? '' : ` | ${(ratio[1]! / ratio[0]!).toFixed(2)}`);
+	};
+	const both = all.length === 2;
+	const medians = (pick: (figures: Figures) => number[]): number[] => all.map(figures => median([...pick(figures)]));
+	const line = (name: string, pick: (figures: Figures) => number[], digits = 0): void => {
+		put(name, all.map(figures => spread(pick(figures), digits)), both ? medians(pick) : null);
+	};
+	line(`ingest, typical traffic (exchanges/s, one core; median of ${runs} runs, range)`, figures => figures.ingest);
+	line('ingest, typical traffic, each server endpoint called from 7 clients (exchanges/s)', figures => figures.ingestManyClients);
+	line('ingest, 1,000,000 unique raw paths (exchanges/s)', figures => figures.floods.map(flood => flood.floodIngestPerSec!));
+	line('RSS after the 1,000,000-path flood (MB)', figures => figures.floods.map(flood => flood.rssMb!), 1);
+	line('heap used after the flood (MB)', figures => figures.floods.map(flood => flood.heapUsedMb!), 1);
+	put('rows after the flood', all.map(figures => figures.floods[0]!.rows!), null);
+	for (const [key, name] of Object.entries(tickFigures)) {
+		line(name, figures => figures.ticks.map(tick => tick[key]!), 2);
 	}
-	collectGarbage(); // the ingest runs' aggregators and pools: the ticks' process holds one aggregator, as httptop does
-	const ticks = tickTimes();
+	put('rows in the tick benchmark', all.map(figures => figures.ticks[0]!.tickRows!), null);
+	return rows;
+}
+
+export async function benchAggregate(): Promise<Record<string, number | string>> {
+	const baseline = process.env['AGGREGATE_BASELINE'];
+	const modules = baseline === undefined ? [thisTree] : [extracted(baseline), thisTree];
+	const all: Figures[] = modules.map(() => ({ingest: [], ingestManyClients: [], floods: [], ticks: []}));
+	const reference: number[] = [];
+	// AGGREGATE_TICKS_ONLY=1: the tick figures alone (a quick look while working).
+	for (let run = 0; run < (process.env['AGGREGATE_TICKS_ONLY'] === undefined ? runs : 0); run++) {
+		// Interleaved, and every other run the other way round, so that a slow minute of the VM's falls on every figure alike.
+		reference.push(referenceRate());
+		for (const index of run % 2 === 0 ? modules.keys() : [...modules.keys()].reverse()) {
+			await ingestRun(modules[index]!, all[index]!);
+		}
+	}
+	collectGarbage();
+	for (const index of [...modules.keys(), ...[...modules.keys()].reverse()]) {
+		await use(modules[index]!);
+		all[index]!.ticks.push(tickTimes());
+		collectGarbage(); // the process holds one aggregator at a time, as httptop does
+	}
+	if (all[0]!.ingest.length === 0) {
+		return Object.fromEntries(Object.entries(tickFigures).map(([key, name]) => [name, all.map(figures => figures.ticks.map(tick => tick[key]!.toFixed(1)).join(' ')).join(' | ')]));
+	}
+	const header = baseline === undefined ? 'this tree' : `${baseline} | this tree | new/old`;
 	return {
+		'aggregator measured': header,
 		'reference loop, the VM\'s speed during the ingest runs (million steps/s)': spread(reference, 1),
-		[`ingest, typical traffic (exchanges/s, one core; median of ${runs} runs, range)`]: spread(ingest),
-		'ingest, typical traffic, each server endpoint called from 7 clients (exchanges/s)': spread(ingestManyClients),
-		'ingest, 1,000,000 unique raw paths (exchanges/s)': spread(floods.map(flood => flood.floodIngestPerSec!)),
-		'RSS after the 1,000,000-path flood (MB)': spread(floods.map(flood => flood.rssMb!), 1),
-		'heap used after the flood (MB)': spread(floods.map(flood => flood.heapUsedMb!), 1),
-		'rows after the flood': floods[0]!.rows!,
-		'tick at 5,000 rows, every row changed (ms)': round(ticks.tickMs!, 2),
-		'tick at 5,000 rows, every row changed, then every row\'s quantiles and rates read (ms)': round(ticks.tickEveryFigureMs!, 2),
-		'tick at 5,000 rows, nothing changed (ms)': round(ticks.tickUnchangedMs!, 2),
-		'tick at 5,000 rows grouped by process (ms)': round(ticks.tickByProcessMs!, 2),
-		'tick at 5,000 rows with a filter (ms)': round(ticks.tickFilteredMs!, 2),
-		'drill-down into the one process of the 5,000 rows (ms)': round(ticks.detailMs!, 2),
-		'tick grouped by Host, 200 rows of 75 cells (ms)': round(ticks.hostMs!, 2),
-		'tick grouped by status code, 3 rows of 5,000 cells (ms)': round(ticks.statusMs!, 2),
-		'tick grouped by peer, 1 row of 15,000 cells (ms)': round(ticks.peerMs!, 2),
-		'rows in the tick benchmark': ticks.tickRows!,
+		...table(all),
 	};
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	if (process.argv.includes('--flood')) {
+		await use(process.argv[process.argv.indexOf('--flood') + 1] ?? thisTree);
 		console.log(JSON.stringify(await flood()));
 	} else {
 		for (const [name, value] of Object.entries(await benchAggregate())) {

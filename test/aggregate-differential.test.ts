@@ -9,13 +9,13 @@
 // status classes exactly, their quantiles within the sketch's stated error.
 // Nothing expires here and no cap is reached (other tests cover those).
 
-import type {ExecutionContext} from 'ava';
+import test, {type ExecutionContext} from 'ava';
 import {
 	createAggregator, normalizeRoute, parseFilter, type Aggregator, type Filter, type GroupBy, type Row,
 	type Snapshot, type ViewOptions,
 } from '../source/aggregate/index.js';
 import type {Exchange, Role} from '../source/http/exchange.js';
-import {differenceTest} from './helpers/differences.js';
+
 import {assertQuantiles} from './helpers/quantiles.js';
 import {seeded} from './helpers/seeded.js';
 
@@ -224,7 +224,7 @@ function fed(batches: readonly Exchange[][]): Aggregator {
 }
 
 for (const seed of [1, 2, 3]) {
-	differenceTest(`seed ${seed}: every grouping, role and identity filter is the exchanges grouped by hand`, (t) => {
+	test(`seed ${seed}: every grouping, role and identity filter is the exchanges grouped by hand`, (t) => {
 		const early = traffic(seed, 3000, t0, 60_000, false);
 		const late = traffic(seed + 100, 3000, t0 + 60_000, 60_000, true);
 		const all = [...early, ...late];
@@ -251,7 +251,7 @@ for (const seed of [1, 2, 3]) {
 	});
 }
 
-differenceTest('a drill-down is the row it opens, whatever the grouping', (t) => {
+test('a drill-down is the row it opens, whatever the grouping', (t) => {
 	const all = [...traffic(7, 2000, t0, 60_000, false), ...traffic(8, 2000, t0 + 60_000, 60_000, true)];
 	const aggregator = fed([all.slice(0, 2000), all.slice(2000)]);
 	const nowMs = all.at(-1)!.endMs + 1000;

@@ -4,11 +4,13 @@
 import {readFileSync} from 'node:fs';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
+import {createAggregator} from '../source/aggregate/index.js';
 import type {GroupBy, Row, Snapshot} from '../source/aggregate/types.js';
 import {csvHeader} from '../source/report/csv.js';
 import {buildReport, renderReport, type Report, type ReportFormat, type ReportMeta} from '../source/report/index.js';
 import {escapeMarkdownCell} from '../source/report/markdown.js';
 import {schemaErrors} from './helpers/json-schema.js';
+import {makeExchange} from './helpers/ui-exchanges.js';
 
 const schema = JSON.parse(readFileSync(new URL('../source/report/report.schema.json', import.meta.url), 'utf8'));
 
@@ -24,6 +26,9 @@ function row(fields: Partial<Row> & {label: string}): Row {
 		host: null,
 		process: {pid: 4242, comm: 'api'},
 		container: null,
+		tls: false,
+		protocol: 'HTTP/1.1',
+		grpcStatusCodes: [],
 		isOther: false,
 		count: 10,
 		ratePerSec: 99, // the 10 s window: a report divides count by its own period instead
@@ -239,4 +244,31 @@ test('wide characters cannot push ink-table out of line: escaped in the table, e
 	t.true(box.some(line => line.includes('/\\u{670D}\\u{52A1}/😀')));
 	t.true(box.some(line => line.includes('250µs')), 'one-cell characters stay as they are');
 	t.is((JSON.parse(render('json', {}, wide)) as Report).endpoints[0]!.label, '/服务/😀');
+});
+
+test('json and csv say whether each row was TLS and which protocol, and count its gRPC status codes', t => {
+	const aggregator = createAggregator();
+	const at = 1_700_000_000_000;
+	aggregator.add([
+		makeExchange({path: '/pkg.Svc/Get', method: 'POST', tls: true, httpVersion: '2', grpcStatus: 0, startMs: at}),
+		makeExchange({path: '/pkg.Svc/Get', method: 'POST', tls: true, httpVersion: '2', grpcStatus: 14, startMs: at + 1}),
+		makeExchange({path: '/plain', tls: false, httpVersion: '1.0', startMs: at + 2}),
+		makeExchange({path: '/mixed', tls: false, httpVersion: '1.1', startMs: at + 3}),
+		makeExchange({path: '/mixed', tls: true, httpVersion: '2', startMs: at + 4}),
+	]);
+	const live = aggregator.snapshot({groupBy: 'endpoint', sort: {column: 'key', descending: false}, filter: null, role: 'both'}, at + 1000);
+	const report = JSON.parse(renderReport(live, meta(), {format: 'json', color: false})) as Report;
+	t.deepEqual(schemaErrors(schema, report), []);
+	t.deepEqual(report.endpoints.map(endpoint => [endpoint.label, endpoint.tls, endpoint.protocol, endpoint.errors, endpoint.grpcStatusCodes]), [
+		['/mixed', null, null, 0, []],
+		['/pkg.Svc/Get', true, 'HTTP/2', 1, [{code: 0, count: 1}, {code: 14, count: 1}]],
+		['/plain', false, 'HTTP/1.0', 0, []],
+	]);
+	const records = parse(renderReport(live, meta(), {format: 'csv', color: false}), {columns: true}) as Array<Record<string, string>>;
+	t.deepEqual(records.map(record => [record.label, record.tls, record.protocol, record.grpc_status_codes]), [
+		['/mixed', '', '', ''],
+		['/pkg.Svc/Get', 'true', 'HTTP/2', '0:1 14:1'],
+		['/plain', 'false', 'HTTP/1.0', ''],
+	]);
+	t.regex(renderReport(live, meta(), {format: 'markdown', color: false}), /PROTO.*TLS/);
 });

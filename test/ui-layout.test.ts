@@ -78,7 +78,7 @@ const zeroLatency = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
 function row(overrides: Partial<Row>): Row {
 	return {
 		key: 'k', groupBy: 'endpoint', label: '/', role: 'server', method: 'GET', route: '/', host: null,
-		process: {pid: 1, comm: 'nginx'}, container: null, isOther: false, count: 0, ratePerSec: 0, rate1s: 0,
+		process: {pid: 1, comm: 'nginx'}, container: null, tls: false, protocol: 'HTTP/1.1', grpcStatusCodes: [], isOther: false, count: 0, ratePerSec: 0, rate1s: 0,
 		rate10s: 0, rate60s: 0, rateHistory: [], status: {'1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0},
 		errors: 0, errorRate: 0, latencyMs: zeroLatency, ttfbMs: zeroLatency, bytesIn: 0, bytesOut: 0,
 		bytesInPerSec: 0, bytesOutPerSec: 0, lastSeenMs: 0, examplePaths: [], ...overrides,

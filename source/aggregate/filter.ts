@@ -2,7 +2,8 @@
 //
 //   filter  := term (whitespace term)*          terms are ANDed
 //   term    := field operator value          (spaces around the operator are allowed)
-//   operator:= = | != | > | >= | < | <= | ~ | !~
+//   operator:= = | == | != | > | >= | < | <= | ~ | !~
+//   flag    := tls | !tls | grpc | !grpc       (a flag field alone)
 //   value   := bare text up to whitespace | "double" or 'single' quoted (\" escapes)
 //
 // `=` and `!=` accept a comma list meaning any of / none of (`status=502,503`).
@@ -15,7 +16,9 @@
 // matches a cell when one of its sampled paths matches), status (a code or a
 // class such as 5xx), comm (or process), pid, container (`container=""` means
 // not in a container), host, role (server or client), peer (the remote
-// address; for a client also address:port), port (the listening port).
+// address; for a client also address:port), port (the listening port), tls
+// (a flag: `tls`, `!tls`, `tls=false`), protocol (HTTP/1.0, HTTP/1.1, HTTP/2),
+// grpc (a flag: gRPC calls) and grpcStatus (a gRPC call's status code).
 //
 // Metric fields pick rows after aggregation: latency (the row's p99 total
 // time), ttfb (p99 time to first byte), p50, p90, p99, max and mean (total
@@ -24,34 +27,26 @@
 // exchange (matchesExchange), the latency fields compare that exchange's own
 // times and the other metric fields are not applied.
 
-import {endpointText, latencyMs, ttfbMs, type Exchange, type Role} from '../http/exchange.js';
+import {endpointText, latencyMs, ttfbMs, type Exchange} from '../http/exchange.js';
+import {protocolOf, type Identity} from './cell.js';
 import {rowLatencyP99} from './rows.js';
 import {normalizeRoute} from './route.js';
 import type {Filter, FilterParseResult, Row} from './types.js';
 
-/** What an identity term looks at: one exchange, or one cell of the aggregator. */
+/** What an identity term looks at: one exchange, or one cell of the aggregator (see cell.ts). */
 export type FilterSubject = {
-	readonly role: Role;
-	readonly method: string;
-	readonly route: string;
-	readonly paths: readonly string[];
-	readonly host: string | null;
-	readonly pid: number;
-	readonly comm: string;
-	readonly container: string | null;
-	readonly status: number;
-	readonly port: number;
-	readonly peer: string | null;
-	readonly peerAddress: string | null;
+	readonly identity: Omit<Identity, 'service' | 'isOther'>;
+	readonly samplePaths: readonly string[];
 	/** Only for a single exchange: its own times. */
 	readonly latencyMs?: number;
 	readonly ttfbMs?: number;
 };
 
 type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~' | '!~';
-const operators: readonly Operator[] = ['!=', '!~', '>=', '<=', '=', '>', '<', '~'];
+// `==` reads as `=`.
+const operators: ReadonlyArray<readonly [string, Operator]> = [['==', '='], ['!=', '!='], ['!~', '!~'], ['>=', '>='], ['<=', '<='], ['=', '='], ['>', '>'], ['<', '<'], ['~', '~']];
 
-type ValueKind = 'text' | 'status' | 'integer' | 'role' | 'duration' | 'rate' | 'count' | 'fraction';
+type ValueKind = 'text' | 'status' | 'integer' | 'role' | 'flag' | 'duration' | 'rate' | 'count' | 'fraction';
 
 type FieldSpec = {
 	readonly name: string;
@@ -72,6 +67,10 @@ const fieldSpecs: readonly FieldSpec[] = [
 	{name: 'role', kind: 'role', metric: false},
 	{name: 'peer', kind: 'text', metric: false, caseSensitive: true},
 	{name: 'port', kind: 'integer', metric: false},
+	{name: 'tls', kind: 'flag', metric: false},
+	{name: 'protocol', kind: 'text', metric: false},
+	{name: 'grpc', kind: 'flag', metric: false},
+	{name: 'grpcStatus', kind: 'integer', metric: false},
 	{name: 'latency', kind: 'duration', metric: true},
 	{name: 'ttfb', kind: 'duration', metric: true},
 	{name: 'p50', kind: 'duration', metric: true},
@@ -88,6 +87,7 @@ const fieldSpecs: readonly FieldSpec[] = [
 const aliases: Record<string, string> = {process: 'comm', code: 'status', error_rate: 'errorrate'};
 
 const specsByName = new Map(fieldSpecs.map(spec => [spec.name.toLowerCase(), spec]));
+const flagValues: Record<string, boolean> = {true: true, yes: true, '1': true, false: false, no: false, '0': false};
 
 /** The field names the language knows, for help texts. */
 export const filterFields: readonly string[] = fieldSpecs.map(spec => spec.name);
@@ -97,7 +97,8 @@ const operatorsFor = (kind: ValueKind): readonly Operator[] => {
 		case 'text': {
 			return ['=', '!=', '~', '!~'];
 		}
-		case 'role': {
+		case 'role':
+		case 'flag': {
 			return ['=', '!='];
 		}
 		default: {
@@ -279,13 +280,25 @@ const compareStatus = (operator: Operator, status: number, range: {low: number; 
 type TextGetter = (subject: FilterSubject) => ReadonlyArray<string | null>;
 
 const textGetters: Record<string, TextGetter> = {
-	method: subject => [subject.method],
-	route: subject => [subject.route],
-	path: subject => subject.paths,
-	comm: subject => [subject.comm],
-	container: subject => [subject.container],
-	host: subject => [subject.host],
-	peer: subject => [subject.peer, subject.peerAddress],
+	method: ({identity}) => [identity.method],
+	route: ({identity}) => [identity.route],
+	path: subject => subject.samplePaths,
+	comm: ({identity}) => [identity.comm],
+	container: ({identity}) => [identity.container],
+	host: ({identity}) => [identity.host],
+	peer: ({identity}) => [identity.peer, identity.peerAddress],
+	protocol: ({identity}) => [identity.protocol],
+};
+
+const flagGetters: Record<string, (subject: FilterSubject) => boolean> = {
+	tls: ({identity}) => identity.tls,
+	grpc: ({identity}) => identity.grpcStatus !== null,
+};
+
+const integerGetters: Record<string, (subject: FilterSubject) => number | null> = {
+	pid: ({identity}) => identity.pid,
+	port: ({identity}) => identity.port,
+	grpcStatus: ({identity}) => identity.grpcStatus,
 };
 
 function textTerm(spec: FieldSpec, operator: Operator, values: readonly Token[]): (subject: FilterSubject) => boolean {
@@ -321,7 +334,7 @@ function identityTerm(spec: FieldSpec, operator: Operator, values: readonly Toke
 		}
 		case 'status': {
 			const ranges = values.map(parseStatus);
-			return subject => anyOf(operator, ranges, (range, op) => compareStatus(op, subject.status, range));
+			return subject => anyOf(operator, ranges, (range, op) => compareStatus(op, subject.identity.status, range));
 		}
 		case 'role': {
 			const roles = values.map(token => {
@@ -331,12 +344,27 @@ function identityTerm(spec: FieldSpec, operator: Operator, values: readonly Toke
 				}
 				return role;
 			});
-			return subject => anyOf(operator, roles, (role, op) => op === '=' ? subject.role === role : subject.role !== role);
+			return subject => anyOf(operator, roles, (role, op) => op === '=' ? subject.identity.role === role : subject.identity.role !== role);
+		}
+		case 'flag': {
+			const wanted = values.map(token => {
+				const value = flagValues[token.text.toLowerCase()];
+				if (value === undefined) {
+					throw new FilterError(`${quote(token.text)} at column ${token.position + 1} is not true or false (or write ${spec.name} or !${spec.name} alone)`, token.position);
+				}
+				return value;
+			});
+			const get = flagGetters[spec.name]!;
+			return subject => anyOf(operator, wanted, (value, op) => (get(subject) === value) === (op === '='));
 		}
 		default: {
 			const numbers = values.map(token => parseNumber(token, spec.kind, spec.name));
-			const get = spec.name === 'pid' ? (subject: FilterSubject) => subject.pid : (subject: FilterSubject) => subject.port;
-			return subject => anyOf(operator, numbers, (target, op) => compareNumbers(op, get(subject), target));
+			const get = integerGetters[spec.name]!;
+			// A field the subject lacks (grpcStatus of a plain HTTP exchange) matches no term on it.
+			return subject => {
+				const value = get(subject);
+				return value !== null && anyOf(operator, numbers, (target, op) => compareNumbers(op, value, target));
+			};
 		}
 	}
 }
@@ -360,7 +388,8 @@ type Term =
 	| {readonly metric: true; readonly test: (row: Row) => boolean; readonly exchangeTest: ((subject: FilterSubject) => boolean) | null};
 
 function parseTerm(source: string, position: number): {term: Term; next: number} {
-	const nameMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(position));
+	const negated = source[position] === '!';
+	const nameMatch = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(negated ? position + 1 : position));
 	if (nameMatch === null) {
 		const {token} = readValue(source, position);
 		throw new FilterError(`expected a field name at column ${position + 1}, found ${quote(token.text)} (try status>=500 or route~/api)`, position);
@@ -371,23 +400,31 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 	if (spec === undefined) {
 		throw new FilterError(`unknown field ${quote(name)} at column ${position + 1}: use one of ${filterFields.join(', ')}`, position);
 	}
-	let next = position + name.length;
+	const end = position + name.length + (negated ? 1 : 0);
+	let next = end;
 	while (isSpace(source[next])) {
 		next++; // `status >= 500` reads as `status>=500`
 	}
-	const operator = operators.find(candidate => source.startsWith(candidate, next));
+	const [operatorText, operator] = operators.find(([candidate]) => source.startsWith(candidate, next)) ?? ['', undefined];
+	if (spec.kind === 'flag' && (negated || operator === undefined)) {
+		// `tls`, `!grpc`: a flag alone
+		return {term: {metric: false, field: spec.name, test: identityTerm(spec, negated ? '!=' : '=', [{text: 'true', position, quoted: false}])}, next: end};
+	}
+	if (negated) {
+		throw new FilterError(`! at column ${position + 1} only negates a flag (tls, grpc); write ${name}!=value`, position);
+	}
 	if (operator === undefined) {
 		throw new FilterError(`expected an operator after ${quote(name)} at column ${next + 1}: one of ${operatorsFor(spec.kind).join(' ')}`, next);
 	}
 	if (!operatorsFor(spec.kind).includes(operator)) {
 		throw new FilterError(`operator ${quote(operator)} at column ${next + 1} does not apply to ${spec.name}: use ${operatorsFor(spec.kind).join(' ')}`, next);
 	}
-	next += operator.length;
+	next += operatorText.length;
 	while (isSpace(source[next])) {
 		next++;
 	}
 	if (next >= source.length) {
-		throw new FilterError(`missing value after ${quote(name + operator)} at column ${next + 1}`, next);
+		throw new FilterError(`missing value after ${quote(name + operatorText)} at column ${next + 1}`, next);
 	}
 	const {token, next: after} = readValue(source, next);
 	let values: Token[] = [token];
@@ -424,18 +461,23 @@ function parseTerm(source: string, position: number): {term: Term; next: number}
 export function exchangeSubject(exchange: Exchange): FilterSubject {
 	const server = exchange.role === 'server';
 	return {
-		role: exchange.role,
-		method: exchange.method,
-		route: normalizeRoute(exchange.path),
-		paths: [exchange.path],
-		host: exchange.host,
-		pid: exchange.pid,
-		comm: exchange.comm,
-		container: exchange.container,
-		status: exchange.status,
-		port: server ? exchange.local.port : exchange.remote.port,
-		peer: server ? exchange.remote.address : endpointText(exchange.remote),
-		peerAddress: exchange.remote.address,
+		identity: {
+			role: exchange.role,
+			method: exchange.method,
+			route: normalizeRoute(exchange.path),
+			host: exchange.host,
+			pid: exchange.pid,
+			comm: exchange.comm,
+			container: exchange.container,
+			status: exchange.status,
+			grpcStatus: exchange.grpcStatus,
+			tls: exchange.tls,
+			protocol: protocolOf(exchange.httpVersion),
+			port: server ? exchange.local.port : exchange.remote.port,
+			peer: server ? exchange.remote.address : endpointText(exchange.remote),
+			peerAddress: exchange.remote.address,
+		},
+		samplePaths: [exchange.path],
 		latencyMs: latencyMs(exchange),
 		ttfbMs: ttfbMs(exchange),
 	};

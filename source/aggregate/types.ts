@@ -47,7 +47,7 @@ export type StatusClasses = {
 	readonly '5xx': number;
 };
 
-/** One row of the table, computed once per tick. */
+/** One row of the table, as of one tick (each figure worked out when first read; see aggregate/rows.ts). */
 export type Row = {
 	readonly key: string; // stable and unique within one grouping
 	readonly groupBy: GroupBy;
@@ -58,15 +58,17 @@ export type Row = {
 	readonly host: string | null;
 	readonly process: {readonly pid: number; readonly comm: string} | null; // null when the row mixes processes
 	readonly container: string | null;
+	readonly tls: boolean | null; // null when the row mixes TLS and plaintext exchanges
+	readonly protocol: string | null; // "HTTP/1.0", "HTTP/1.1" or "HTTP/2"; null when the row mixes them
 	readonly isOther: boolean; // the "(other)" row past the row cap
-	readonly count: number; // since start (or the last reset)
+	readonly count: number; // since start (or the last reset), of the cells still live: an idle part of a row expires from every view
 	readonly ratePerSec: number; // over the last 10 s window
 	readonly rate1s: number;
 	readonly rate10s: number;
 	readonly rate60s: number;
 	readonly rateHistory: readonly number[]; // requests per second, oldest first, last 60 s
 	readonly status: StatusClasses;
-	readonly errors: number; // server role: 5xx; client role: 4xx and 5xx (OpenTelemetry's convention)
+	readonly errors: number; // server role: 5xx; client role: 4xx and 5xx (OpenTelemetry's convention); any role: a non-zero gRPC status
 	readonly errorRate: number; // errors / count, 0..1
 	readonly latencyMs: LatencySummary; // total time, request start to response end
 	readonly ttfbMs: LatencySummary; // request start to first response byte
@@ -76,6 +78,7 @@ export type Row = {
 	readonly bytesOutPerSec: number;
 	readonly lastSeenMs: number; // epoch ms
 	readonly examplePaths: readonly string[]; // a bounded sample of raw paths under the route (no query strings)
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>; // gRPC calls per grpc-status; empty when none
 };
 
 export type CaptureHealth = {
@@ -118,6 +121,7 @@ export type RowDetail = {
 	readonly row: Row;
 	readonly latencyHistogram: ReadonlyArray<{readonly upToMs: number; readonly count: number}>;
 	readonly statusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>;
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>; // empty when no gRPC
 	readonly paths: ReadonlyArray<{readonly path: string; readonly count: number}>;
 	readonly recentSlow: readonly Exchange[]; // slowest recent exchanges, slowest first
 };

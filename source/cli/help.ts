@@ -14,7 +14,10 @@ Selection (--pid, --comm and --port are applied in the kernel)
       --port PORT        trace only connections with this local or remote port; repeatable
       --container NAME   only processes in this container (name or short id); repeatable
       --role ROLE        server, client or both (default both)
-  -F, --filter EXPR      keep what the expression matches, e.g. 'status>=500 method=POST'
+  -F, --filter EXPR      keep what the expression matches, e.g. 'status>=500 method=POST';
+                         fields: method route path status comm pid container host role
+                         peer port tls protocol grpc grpcStatus (README, "Filter expressions");
+                         flags alone: 'tls', '!tls', 'grpc', '!grpc'; 'protocol == "HTTP/2"'
 
 Presentation
       --group-by KEY     endpoint (default), process, container, host, peer or status

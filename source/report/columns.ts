@@ -65,6 +65,14 @@ const optionalColumns = (groupBy: GroupBy): Array<{column: DisplayColumn; presen
 		column: {header: 'HOST', align: 'left', dropOrder: 9, cutTo: 12, text: endpoint => sanitize(endpoint.host ?? '-')},
 		present: endpoint => groupBy === 'endpoint' && endpoint.host !== null,
 	},
+	{
+		column: {header: 'PROTO', align: 'left', dropOrder: 10, text: endpoint => sanitize(endpoint.protocol ?? 'mixed')},
+		present: endpoint => endpoint.protocol !== 'HTTP/1.1',
+	},
+	{
+		column: {header: 'TLS', align: 'left', dropOrder: 11, text: endpoint => endpoint.tls === null ? 'mixed' : (endpoint.tls ? 'yes' : 'no')},
+		present: endpoint => endpoint.tls !== false,
+	},
 ];
 
 const metricColumns: DisplayColumn[] = [

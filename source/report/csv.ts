@@ -17,6 +17,8 @@ const csvColumns: ReadonlyArray<readonly [string, (endpoint: ReportEndpoint) => 
 	['pid', endpoint => endpoint.process?.pid ?? null],
 	['comm', endpoint => endpoint.process?.comm ?? null],
 	['container', endpoint => endpoint.container],
+	['tls', endpoint => endpoint.tls],
+	['protocol', endpoint => endpoint.protocol],
 	['other', endpoint => endpoint.other],
 	['count', endpoint => endpoint.count],
 	['rate_per_sec', endpoint => endpoint.ratePerSec],
@@ -36,6 +38,7 @@ const csvColumns: ReadonlyArray<readonly [string, (endpoint: ReportEndpoint) => 
 	['bytes_in', endpoint => endpoint.bytesIn],
 	['bytes_out', endpoint => endpoint.bytesOut],
 	['example_paths', endpoint => endpoint.examplePaths.join(' ')],
+	['grpc_status_codes', endpoint => endpoint.grpcStatusCodes.map(({code, count}) => `${code}:${count}`).join(' ')],
 ];
 
 /** The CSV header's column names, in order. */

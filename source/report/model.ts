@@ -15,6 +15,8 @@ export type ReportEndpoint = {
 	readonly host: string | null;
 	readonly process: {readonly pid: number; readonly comm: string} | null;
 	readonly container: string | null;
+	readonly tls: boolean | null; // null when the row mixes TLS and plaintext exchanges
+	readonly protocol: string | null; // "HTTP/1.0", "HTTP/1.1", "HTTP/2"; null when mixed
 	readonly other: boolean; // the "(other)" row that traffic past the row cap folds into
 	readonly count: number;
 	readonly ratePerSec: number; // count / the report's duration
@@ -25,6 +27,7 @@ export type ReportEndpoint = {
 	readonly bytesIn: number;
 	readonly bytesOut: number;
 	readonly examplePaths: readonly string[];
+	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>; // empty when no gRPC
 };
 
 /** What the TLS probes covered: files hooked per library, and what could not be hooked or tied to a connection. */
@@ -104,6 +107,8 @@ function endpointOf(row: Row, meta: ReportMeta): ReportEndpoint {
 		host: row.host,
 		process: row.process ? {pid: row.process.pid, comm: row.process.comm} : null,
 		container: row.container,
+		tls: row.tls,
+		protocol: row.protocol,
 		other: row.isOther,
 		count: row.count,
 		ratePerSec: perSecond(row.count, meta.durationMs),
@@ -114,6 +119,7 @@ function endpointOf(row: Row, meta: ReportMeta): ReportEndpoint {
 		bytesIn: row.bytesIn,
 		bytesOut: row.bytesOut,
 		examplePaths: meta.showQuery ? [...row.examplePaths] : row.examplePaths.map(path => withoutQuery(path)),
+		grpcStatusCodes: row.grpcStatusCodes.map(({code, count}) => ({code, count})),
 	};
 }
 
