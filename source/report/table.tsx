@@ -9,7 +9,7 @@
 import React from 'react';
 import {Text, renderToString} from 'ink';
 import {Table} from '@alcalzone/ink-table';
-import {codePointWidth, elideMiddle, truncateEnd} from '../ui/text-width.js';
+import {cellWidth, elideMiddle, truncateEnd} from '../ui/text-width.js';
 import {displayColumns, lastResortDropOrder, summaryLines, type DisplayColumn} from './columns.js';
 import type {Report} from './model.js';
 
@@ -27,7 +27,7 @@ const narrowestKeyWidth = 12;
 // Text is already sanitised; a character whose cells differ from its UTF-16
 // length (wide, zero-width, astral) would misalign ink-table, so it is escaped.
 const cellAligned = (text: string): string =>
-	text.replace(/[^\x20-\x7e]/gu, character => (codePointWidth(character) === character.length
+	text.replace(/[^\x20-\x7e]/gu, character => (cellWidth(character) === character.length
 		? character
 		: `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`));
 

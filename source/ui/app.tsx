@@ -1,9 +1,8 @@
 // The live view: header, table (or the detail of one row, or the help), and a
 // footer, redrawn once per tick from an aggregator snapshot and on each key.
 
-import './ink-output-cache.js';
-import {Box, useApp, useInput, useStdin} from 'ink';
-import {useEffect, useMemo, useRef, useState} from 'react';
+import {Box, useApp, useInput} from 'ink';
+import {useMemo, useRef, useState} from 'react';
 import type {Snapshot, ViewOptions} from '../aggregate/types.js';
 import type {SourceState} from '../pipeline/exchange-source.js';
 import type {AppProps} from './app-props.js';
@@ -14,9 +13,10 @@ import {Header, headerLines} from './header.js';
 import {helpLines} from './help-lines.js';
 import {LinesBlock} from './lines-block.js';
 import {Table} from './table.js';
+import {useRawInput} from './use-raw-input.js';
 import {useSnapshotTick} from './use-snapshot-tick.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {functionKeyOf, handleKey, initialViewState, isUnnamedKey, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type Keypress, type ViewState} from './view-state.js';
+import {functionKeysIn, handleKey, initialViewState, isUnnamedKey, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type Keypress, type ViewState} from './view-state.js';
 
 // The smallest screen the view lays out for; smaller terminals get it clipped.
 const minimumHeight = 10;
@@ -78,9 +78,17 @@ export function App(props: AppProps) {
 		}
 		return true;
 	};
+	// Ink names no function key: htop's are read from the raw input (before useInput: see use-raw-input.ts).
+	useRawInput(input => {
+		for (const standsFor of functionKeysIn(input, latest.current.state.mode.kind)) {
+			if (!press(standsFor, {})) {
+				return;
+			}
+		}
+	});
 	useInput((input, key) => {
 		if (isUnnamedKey(input, key)) {
-			return; // a function key is read from the raw input below
+			return; // a function key is read from the raw input above
 		}
 		for (const [character, keypress] of splitKeys(input, key)) {
 			if (!press(character, keypress)) {
@@ -88,22 +96,6 @@ export function App(props: AppProps) {
 			}
 		}
 	});
-	// Ink names no function key: htop's are read from the raw input it parsed into keys.
-	const {internal_eventEmitter: rawInput} = useStdin();
-	const pressRef = useRef(press);
-	pressRef.current = press;
-	useEffect(() => {
-		const onRaw = (raw: string): void => {
-			const standsFor = functionKeyOf(raw, latest.current.state.mode.kind);
-			if (standsFor !== null) {
-				pressRef.current(standsFor, {});
-			}
-		};
-		rawInput.on('input', onRaw);
-		return () => {
-			rawInput.removeListener('input', onRaw);
-		};
-	}, [rawInput]);
 
 	const showsDetail = state.mode.kind === 'detail' || (state.mode.kind === 'help' && state.mode.back === 'detail');
 	const detail = useMemo(
