@@ -9,9 +9,12 @@
 //    refresh, and the same capture without the view (--snapshot) to tell the
 //    view's share.
 // Run alone: node --import=tsx bench/run.ts ui
+// Before/after: HTTPTOP_BENCH_BASELINE=main node --import=tsx bench/run.ts ui
 
-import {execFile, spawnSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {execFile, execFileSync, spawnSync} from 'node:child_process';
+import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
@@ -143,17 +146,68 @@ async function printFrameFigures(): Promise<void> {
 	process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
+/** The frame figures of the view in `tree` (a checkout holding this harness), from a child process with React's production build. */
+async function frameFiguresOf(tree: string): Promise<Record<string, number>> {
+	const build = 'production'; // what the CLI runs (cli.tsx sets it before React loads)
+	const {stdout} = await run(process.execPath, ['--import=tsx', join(tree, 'bench', 'ui.ts'), 'frames'], {
+		cwd: tree,
+		env: {...process.env, NODE_ENV: build},
+		maxBuffer: 1 << 20,
+	});
+	const figures: Record<string, number> = {};
+	for (const [name, value] of Object.entries(JSON.parse(stdout) as Record<string, number>)) {
+		figures[name.startsWith('rows') || name.startsWith('aggregator') ? name : `React ${build}: ${name}`] = value;
+	}
+
+	return figures;
+}
+
+/**
+ * `revision`'s source checked out into a temporary directory, with this
+ * harness in its bench/ (so both trees are measured alike) and this
+ * checkout's node_modules.
+ */
+function checkOut(revision: string): {readonly tree: string; readonly label: string; remove(): void} {
+	const git = (...args: string[]): string => execFileSync('git', ['-C', repository, ...args], {encoding: 'utf8'}).trim();
+	const label = `${git('rev-parse', '--short', `${revision}^{commit}`)} (${revision})`;
+	const tree = mkdtempSync(join(tmpdir(), 'httptop-bench-baseline-'));
+	const archive = join(tree, 'tree.tar');
+	git('archive', '--format=tar', '-o', archive, revision, 'source', 'test/helpers', 'bench', 'package.json', 'tsconfig.json');
+	execFileSync('tar', ['-xf', archive, '-C', tree]);
+	copyFileSync(fileURLToPath(import.meta.url), join(tree, 'bench', 'ui.ts'));
+	symlinkSync(join(repository, 'node_modules'), join(tree, 'node_modules'));
+	return {tree, label, remove: () => rmSync(tree, {recursive: true, force: true})};
+}
+
+const median = (values: readonly number[]): number => percentile(values, 0.5);
+
 async function frameFigures(): Promise<Record<string, number | string>> {
-	const figures: Record<string, number | string> = {};
-	for (const build of ['production']) { // what the CLI runs (cli.tsx sets it before React loads)
-		const {stdout} = await run(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), 'frames'], {
-			cwd: repository,
-			env: {...process.env, NODE_ENV: build},
-			maxBuffer: 1 << 20,
-		});
-		for (const [name, value] of Object.entries(JSON.parse(stdout) as Record<string, number>)) {
-			figures[name.startsWith('rows') || name.startsWith('aggregator') ? name : `React ${build}: ${name}`] = value;
+	const revision = process.env.HTTPTOP_BENCH_BASELINE;
+	if (!revision) {
+		return frameFiguresOf(repository);
+	}
+
+	// Alternate rounds, each figure the median of its rounds: the VM's speed drifts from one minute to the next.
+	const rounds = Number(process.env.HTTPTOP_BENCH_ROUNDS) || 3;
+	const baseline = checkOut(revision);
+	const before: Array<Record<string, number>> = [];
+	const after: Array<Record<string, number>> = [];
+	try {
+		for (let round = 0; round < rounds; round++) {
+			before.push(await frameFiguresOf(baseline.tree));
+			after.push(await frameFiguresOf(repository));
 		}
+	} finally {
+		baseline.remove();
+	}
+
+	const figures: Record<string, number | string> = {
+		'frame figures: before → after (after / before)': `before: ${baseline.label}; after: this tree; medians of ${rounds} alternate rounds`,
+	};
+	for (const name of Object.keys(after[0] ?? {})) {
+		const was = median(before.map(figure => figure[name] ?? Number.NaN));
+		const is = median(after.map(figure => figure[name] ?? Number.NaN));
+		figures[name] = name.startsWith('rows') ? is : `${was} → ${is} (×${round(is / was, 2)})`;
 	}
 
 	return figures;
