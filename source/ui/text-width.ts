@@ -6,9 +6,25 @@
 import cliTruncate from 'cli-truncate';
 import stringWidth from 'string-width';
 
+// string-width segments any text that is not printable ASCII into graphemes
+// (a duration's µ, a sparkline, an ellipsis): the table measures the same
+// few thousand cell texts frame after frame, so their widths are kept.
+const widths = new Map<string, number>();
+const maxKeptWidths = 4096;
+
 /** Cells `text` takes on a terminal. */
 export function cellWidth(text: string): number {
-	return stringWidth(text);
+	let width = widths.get(text);
+	if (width === undefined) {
+		width = stringWidth(text);
+		if (widths.size >= maxKeptWidths) {
+			widths.clear();
+		}
+
+		widths.set(text, width);
+	}
+
+	return width;
 }
 
 /**
@@ -17,9 +33,13 @@ export function cellWidth(text: string): number {
  * less until the cut fits.
  */
 function cutTo(text: string, width: number, position: 'end' | 'middle'): string {
+	if (width > 0 && cellWidth(text) <= width) {
+		return text;
+	}
+
 	for (let columns = width; columns > 0; columns--) {
 		const cut = cliTruncate(text, columns, {position});
-		if (stringWidth(cut) <= width) {
+		if (cellWidth(cut) <= width) {
 			return cut;
 		}
 	}
