@@ -18,12 +18,15 @@ import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
+import {EventEmitter} from 'node:events';
+import {render as inkRender} from 'ink';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {createAggregator} from '../source/aggregate/index.js';
 import type {ViewOptions} from '../source/aggregate/types.js';
 import {checkPrivileges} from '../source/capture/preflight.js';
 import type {Exchange} from '../source/http/exchange.js';
+import type {AppProps} from '../source/ui/app-props.js';
 import {App} from '../source/ui/app.js';
 import {startChild} from '../test/helpers/processes.js';
 import {hasTmux, startTmux} from '../test/helpers/tmux.js';
@@ -73,6 +76,72 @@ const percentile = (values: readonly number[], p: number): number => {
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
+type Mounted = {press(key: string): void; frames(): number; unmount(): void};
+
+/** An input stream as Ink reads a terminal's (as ink-testing-library's). */
+class KeyboardStdin extends EventEmitter {
+	readonly isTTY = true;
+	private data: string | null = null;
+	press(key: string): void {
+		this.data = key;
+		this.emit('readable');
+		this.emit('data', key);
+	}
+
+	read(): string | null {
+		const {data} = this;
+		this.data = null;
+		return data;
+	}
+
+	setEncoding(): void {}
+	setRawMode(): void {}
+	resume(): void {}
+	pause(): void {}
+	ref(): void {}
+	unref(): void {}
+}
+
+/**
+ * The view as the CLI draws it: through its screen (source/ui/screen.ts) when
+ * the tree has one, onto a terminal of `columns` x `rows` that counts the
+ * frames written to it; else (an earlier tree) Ink's own frames, through
+ * ink-testing-library.
+ */
+async function mount(props: AppProps, columns: number, rows: number): Promise<Mounted> {
+	const screenModule = new URL('../source/ui/screen.ts', import.meta.url);
+	if (existsSync(screenModule)) {
+		const {createScreen} = (await import(screenModule.href)) as {createScreen: (terminal: NodeJS.WriteStream) => {inkStdout: NodeJS.WriteStream}};
+		let frames = 0;
+		const terminal = Object.assign(new EventEmitter(), {
+			columns,
+			rows,
+			isTTY: true,
+			write: () => {
+				frames++;
+				return true;
+			},
+		});
+		const screen = createScreen(terminal as unknown as NodeJS.WriteStream);
+		const stdin = new KeyboardStdin();
+		const instance = inkRender(createElement(App, {...props, screen} as AppProps), {
+			stdout: screen.inkStdout,
+			stdin: stdin as unknown as NodeJS.ReadStream,
+			stderr: terminal as unknown as NodeJS.WriteStream,
+			debug: true,
+			exitOnCtrlC: false,
+			patchConsole: false,
+		});
+		return {press: key => stdin.press(key), frames: () => frames, unmount: instance.unmount};
+	}
+
+	const instance = render(createElement(App, props));
+	Object.defineProperty(instance.stdout, 'columns', {value: columns, configurable: true});
+	Object.defineProperty(instance.stdout, 'rows', {value: rows, configurable: true});
+	instance.stdout.emit('resize');
+	return {press: key => instance.stdin.write(key), frames: () => instance.frames.length, unmount: instance.unmount};
+}
+
 type FrameFigures = {wallMedian: number; wallP99: number; cpuPerFrame: number};
 
 /** Key presses at one terminal size: each waits for its frame; CPU is the process's over all of them. */
@@ -84,16 +153,14 @@ async function measureKeys(columns: number, rows: number, exchanges: readonly Ex
 	});
 	const nowMs = startMs + windowMs;
 	const shownRows = aggregator.snapshot(view, nowMs).rows.length;
-	const instance = render(createElement(App, {source, aggregator, initialView: view, intervalMs: 3_600_000, color: true, showQuery: false, hostname: 'bench', now: () => nowMs}));
-	Object.defineProperty(instance.stdout, 'columns', {value: columns, configurable: true});
-	Object.defineProperty(instance.stdout, 'rows', {value: rows, configurable: true});
-	instance.stdout.emit('resize');
+	const props = {source, aggregator, initialView: view, intervalMs: 3_600_000, color: true, showQuery: false, hostname: 'bench', now: () => nowMs};
+	const instance = await mount(props, columns, rows);
 	await new Promise(resolve => setTimeout(resolve, 50));
 	const frame = async (key: string): Promise<number> => {
-		const frames = instance.frames.length;
+		const frames = instance.frames();
 		const before = performance.now();
-		instance.stdin.write(key);
-		while (instance.frames.length === frames) {
+		instance.press(key);
+		while (instance.frames() === frames) {
 			await new Promise(resolve => setImmediate(resolve));
 		}
 
