@@ -60,6 +60,24 @@ type Table = {
 	readonly emptyText: string;
 };
 
+// Each row's line, kept while its snapshot lasts (a snapshot's rows never change; a new snapshot has new
+// rows): a key that moves the selection draws two rows' lines again, not the page.
+type KeptLine = {readonly layout: Layout; readonly color: boolean; readonly width: number; readonly selected: boolean; readonly line: string};
+const keptLines = new WeakMap<Row, KeptLine>();
+
+function rowLine(row: Row, layout: Layout, color: boolean, width: number, selected: boolean): string {
+	const kept = keptLines.get(row);
+	if (kept && kept.layout === layout && kept.color === color && kept.width === width && kept.selected === selected) {
+		return kept.line;
+	}
+
+	// A row is exactly the layout's width, of sanitised text: measured again only when the layout is wider than the terminal.
+	const segments = rowSegments(row, layout, selected);
+	const line = layout.width <= width ? styledLine(segments, color, selected) : bodyLine(segments, color, width, selected);
+	keptLines.set(row, {layout, color, width, selected, line});
+	return line;
+}
+
 /** The table as table.tsx draws it: the title line, then one line per visible row, the selected one in inverse video. */
 export function tableLines({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: Table): string[] {
 	const visible = rows.slice(scrollTop, scrollTop + pageSize);
@@ -68,12 +86,8 @@ export function tableLines({rows, layout, sort, selected, scrollTop, pageSize, c
 		lines.push(bodyLine([{text: ` ${emptyText}`, tone: 'dim'}], color, width));
 	}
 
-	// A row is exactly the layout's width, of sanitised text: measured again only when the layout is wider than the terminal.
-	const fits = layout.width <= width;
 	for (const [offset, row] of visible.entries()) {
-		const isSelected = scrollTop + offset === selected;
-		const segments = rowSegments(row, layout, isSelected);
-		lines.push(fits ? styledLine(segments, color, isSelected) : bodyLine(segments, color, width, isSelected));
+		lines.push(rowLine(row, layout, color, width, scrollTop + offset === selected));
 	}
 
 	return lines;
