@@ -3,7 +3,10 @@
 // input stream Ink reads (useStdin's stdin): Node emits 'data' for every
 // chunk a 'readable' listener read()s, without changing how the stream flows
 // (Node's stream documentation: with both listeners, 'readable' controls the
-// flow and 'data' is emitted on read()).
+// flow and 'data' is emitted on read()). 'data' comes inside read(), before
+// Ink parses the chunk: in one chunk holding ordinary keys and a function key
+// (a paste; a terminal sends each key press on its own) the function key acts
+// first.
 
 import {useStdin} from 'ink';
 import {useEffect, useRef} from 'react';
