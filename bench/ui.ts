@@ -9,18 +9,24 @@
 //    refresh, and the same capture without the view (--snapshot) to tell the
 //    view's share.
 // Run alone: node --import=tsx bench/run.ts ui
+// Before/after: HTTPTOP_BENCH_BASELINE=main node --import=tsx bench/run.ts ui
 
-import {execFile, spawnSync} from 'node:child_process';
-import {existsSync, readFileSync} from 'node:fs';
+import {execFile, execFileSync, spawnSync} from 'node:child_process';
+import {copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {performance} from 'node:perf_hooks';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
+import {EventEmitter} from 'node:events';
+import {render as inkRender} from 'ink';
 import {render} from 'ink-testing-library';
 import {createElement} from 'react';
 import {createAggregator} from '../source/aggregate/index.js';
 import type {ViewOptions} from '../source/aggregate/types.js';
 import {checkPrivileges} from '../source/capture/preflight.js';
 import type {Exchange} from '../source/http/exchange.js';
+import type {AppProps} from '../source/ui/app-props.js';
 import {App} from '../source/ui/app.js';
 import {startChild} from '../test/helpers/processes.js';
 import {hasTmux, startTmux} from '../test/helpers/tmux.js';
@@ -70,6 +76,72 @@ const percentile = (values: readonly number[], p: number): number => {
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
+type Mounted = {press(key: string): void; frames(): number; unmount(): void};
+
+/** An input stream as Ink reads a terminal's (as ink-testing-library's). */
+class KeyboardStdin extends EventEmitter {
+	readonly isTTY = true;
+	private data: string | null = null;
+	press(key: string): void {
+		this.data = key;
+		this.emit('readable');
+		this.emit('data', key);
+	}
+
+	read(): string | null {
+		const {data} = this;
+		this.data = null;
+		return data;
+	}
+
+	setEncoding(): void {}
+	setRawMode(): void {}
+	resume(): void {}
+	pause(): void {}
+	ref(): void {}
+	unref(): void {}
+}
+
+/**
+ * The view as the CLI draws it: through its screen (source/ui/screen.ts) when
+ * the tree has one, onto a terminal of `columns` x `rows` that counts the
+ * frames written to it; else (an earlier tree) Ink's own frames, through
+ * ink-testing-library.
+ */
+async function mount(props: AppProps, columns: number, rows: number): Promise<Mounted> {
+	const screenModule = new URL('../source/ui/screen.ts', import.meta.url);
+	if (existsSync(screenModule)) {
+		const {createScreen} = (await import(screenModule.href)) as {createScreen: (terminal: NodeJS.WriteStream) => {inkStdout: NodeJS.WriteStream}};
+		let frames = 0;
+		const terminal = Object.assign(new EventEmitter(), {
+			columns,
+			rows,
+			isTTY: true,
+			write: () => {
+				frames++;
+				return true;
+			},
+		});
+		const screen = createScreen(terminal as unknown as NodeJS.WriteStream);
+		const stdin = new KeyboardStdin();
+		const instance = inkRender(createElement(App, {...props, screen} as AppProps), {
+			stdout: screen.inkStdout,
+			stdin: stdin as unknown as NodeJS.ReadStream,
+			stderr: terminal as unknown as NodeJS.WriteStream,
+			debug: true,
+			exitOnCtrlC: false,
+			patchConsole: false,
+		});
+		return {press: key => stdin.press(key), frames: () => frames, unmount: instance.unmount};
+	}
+
+	const instance = render(createElement(App, props));
+	Object.defineProperty(instance.stdout, 'columns', {value: columns, configurable: true});
+	Object.defineProperty(instance.stdout, 'rows', {value: rows, configurable: true});
+	instance.stdout.emit('resize');
+	return {press: key => instance.stdin.write(key), frames: () => instance.frames.length, unmount: instance.unmount};
+}
+
 type FrameFigures = {wallMedian: number; wallP99: number; cpuPerFrame: number};
 
 /** Key presses at one terminal size: each waits for its frame; CPU is the process's over all of them. */
@@ -81,16 +153,14 @@ async function measureKeys(columns: number, rows: number, exchanges: readonly Ex
 	});
 	const nowMs = startMs + windowMs;
 	const shownRows = aggregator.snapshot(view, nowMs).rows.length;
-	const instance = render(createElement(App, {source, aggregator, initialView: view, intervalMs: 3_600_000, color: true, showQuery: false, hostname: 'bench', now: () => nowMs}));
-	Object.defineProperty(instance.stdout, 'columns', {value: columns, configurable: true});
-	Object.defineProperty(instance.stdout, 'rows', {value: rows, configurable: true});
-	instance.stdout.emit('resize');
+	const props = {source, aggregator, initialView: view, intervalMs: 3_600_000, color: true, showQuery: false, hostname: 'bench', now: () => nowMs};
+	const instance = await mount(props, columns, rows);
 	await new Promise(resolve => setTimeout(resolve, 50));
 	const frame = async (key: string): Promise<number> => {
-		const frames = instance.frames.length;
+		const frames = instance.frames();
 		const before = performance.now();
-		instance.stdin.write(key);
-		while (instance.frames.length === frames) {
+		instance.press(key);
+		while (instance.frames() === frames) {
 			await new Promise(resolve => setImmediate(resolve));
 		}
 
@@ -143,17 +213,68 @@ async function printFrameFigures(): Promise<void> {
 	process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
+/** The frame figures of the view in `tree` (a checkout holding this harness), from a child process with React's production build. */
+async function frameFiguresOf(tree: string): Promise<Record<string, number>> {
+	const build = 'production'; // what the CLI runs (cli.tsx sets it before React loads)
+	const {stdout} = await run(process.execPath, ['--import=tsx', join(tree, 'bench', 'ui.ts'), 'frames'], {
+		cwd: tree,
+		env: {...process.env, NODE_ENV: build},
+		maxBuffer: 1 << 20,
+	});
+	const figures: Record<string, number> = {};
+	for (const [name, value] of Object.entries(JSON.parse(stdout) as Record<string, number>)) {
+		figures[name.startsWith('rows') || name.startsWith('aggregator') ? name : `React ${build}: ${name}`] = value;
+	}
+
+	return figures;
+}
+
+/**
+ * `revision`'s source checked out into a temporary directory, with this
+ * harness in its bench/ (so both trees are measured alike) and this
+ * checkout's node_modules.
+ */
+function checkOut(revision: string): {readonly tree: string; readonly label: string; remove(): void} {
+	const git = (...args: string[]): string => execFileSync('git', ['-C', repository, ...args], {encoding: 'utf8'}).trim();
+	const label = `${git('rev-parse', '--short', `${revision}^{commit}`)} (${revision})`;
+	const tree = mkdtempSync(join(tmpdir(), 'httptop-bench-baseline-'));
+	const archive = join(tree, 'tree.tar');
+	git('archive', '--format=tar', '-o', archive, revision, 'source', 'test/helpers', 'bench', 'package.json', 'tsconfig.json');
+	execFileSync('tar', ['-xf', archive, '-C', tree]);
+	copyFileSync(fileURLToPath(import.meta.url), join(tree, 'bench', 'ui.ts'));
+	symlinkSync(join(repository, 'node_modules'), join(tree, 'node_modules'));
+	return {tree, label, remove: () => rmSync(tree, {recursive: true, force: true})};
+}
+
+const median = (values: readonly number[]): number => percentile(values, 0.5);
+
 async function frameFigures(): Promise<Record<string, number | string>> {
-	const figures: Record<string, number | string> = {};
-	for (const build of ['production']) { // what the CLI runs (cli.tsx sets it before React loads)
-		const {stdout} = await run(process.execPath, ['--import=tsx', fileURLToPath(import.meta.url), 'frames'], {
-			cwd: repository,
-			env: {...process.env, NODE_ENV: build},
-			maxBuffer: 1 << 20,
-		});
-		for (const [name, value] of Object.entries(JSON.parse(stdout) as Record<string, number>)) {
-			figures[name.startsWith('rows') || name.startsWith('aggregator') ? name : `React ${build}: ${name}`] = value;
+	const revision = process.env.HTTPTOP_BENCH_BASELINE;
+	if (!revision) {
+		return frameFiguresOf(repository);
+	}
+
+	// Alternate rounds, each figure the median of its rounds: the VM's speed drifts from one minute to the next.
+	const rounds = Number(process.env.HTTPTOP_BENCH_ROUNDS) || 3;
+	const baseline = checkOut(revision);
+	const before: Array<Record<string, number>> = [];
+	const after: Array<Record<string, number>> = [];
+	try {
+		for (let round = 0; round < rounds; round++) {
+			before.push(await frameFiguresOf(baseline.tree));
+			after.push(await frameFiguresOf(repository));
 		}
+	} finally {
+		baseline.remove();
+	}
+
+	const figures: Record<string, number | string> = {
+		'frame figures: before → after (after / before)': `before: ${baseline.label}; after: this tree; medians of ${rounds} alternate rounds`,
+	};
+	for (const name of Object.keys(after[0] ?? {})) {
+		const was = median(before.map(figure => figure[name] ?? Number.NaN));
+		const is = median(after.map(figure => figure[name] ?? Number.NaN));
+		figures[name] = name.startsWith('rows') ? is : `${was} → ${is} (×${round(is / was, 2)})`;
 	}
 
 	return figures;

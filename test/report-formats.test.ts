@@ -1,15 +1,21 @@
 // The report formats from one snapshot: json against the published schema,
 // csv read back by a real CSV parser, markdown's table shape and escaping, the
-// ink-table rendering, and hostile captured strings in every one of them.
-import {readFileSync} from 'node:fs';
+// compact table (ink-table without its skeleton), and hostile captured strings
+// in every one of them.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import {createAggregator} from '../source/aggregate/index.js';
 import type {GroupBy, Row, Snapshot} from '../source/aggregate/types.js';
+import {createRecorder} from '../source/record/index.js';
 import {csvHeader} from '../source/report/csv.js';
 import {buildReport, renderReport, type Report, type ReportFormat, type ReportMeta} from '../source/report/index.js';
 import {escapeMarkdownCell} from '../source/report/markdown.js';
+import {assertBuilt, cliPath} from './helpers/cli.js';
 import {schemaErrors} from './helpers/json-schema.js';
+import {hasTmux, startTmux} from './helpers/tmux.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 
 const schema = JSON.parse(readFileSync(new URL('../source/report/report.schema.json', import.meta.url), 'utf8'));
@@ -174,47 +180,57 @@ test('markdown is a well-formed table: every line has the header\'s cells, | and
 	t.is(escapeMarkdownCell('a|b'), 'a\\|b');
 });
 
-test('the table is ink-table\'s box with one line per row and aligned borders', t => {
+// The table's lines: after the summary and the blank line below it.
+const tableLines = (text: string): string[] => text.trimEnd().split('\n\n').slice(1).join('\n\n').split('\n');
+
+test('the table is a header line and one line per row: no border, no rule between rows, columns aligned', t => {
 	const text = render('table');
 	t.false(unsafe.test(text));
 	const lines = text.trimEnd().split('\n');
 	t.regex(lines[0]!, /^httptop report: 4\.00s from 2023-11-14T22:13:20\.000Z, grouped by endpoint$/);
 	t.regex(lines[1]!, /^62 requests \(15\.5\/s\)/);
 	t.regex(lines[2]!, /capture: 500 events, 1 dropped, 2 truncated, 3 parse errors, 4 unpaired/);
-	const box = lines.slice(3);
-	t.true(box[0]!.startsWith('┌') && box.at(-1)!.startsWith('└'));
-	t.is(new Set(box.map(line => line.length)).size, 1, 'every line of the box is as wide');
-	const heading = box[1]!;
+	t.is(lines[3], '', 'a blank line between the summary and the table');
+	const table = lines.slice(4);
+	t.deepEqual(table, tableLines(text));
+	t.is(table.length, 1 + rows.length, 'the header line, then one line per row');
+	t.false(/[─│┌┐└┘├┤┬┴┼]/.test(text), 'no box-drawing characters');
+	const heading = table[0]!;
 	for (const header of ['METHOD', 'ROUTE', 'ROLE', 'PROCESS', 'CONTAINER', 'HOST', 'REQS', 'REQ/S', 'P99', 'OUT']) {
 		t.true(heading.includes(header), header);
 	}
 
-	// Rows are separated by rules: header, heading, then rule + data per row, then the footer.
-	t.is(box.length, 3 + (2 * rows.length));
-	t.regex(text, /│ GET +│ \/api\/users\/:id +│ server +│ api\[4242\] +│/);
-	t.regex(text, /│ +40 │ +10\.0 │/);
+	// The last column (OUT) is right-aligned: every line ends in the same column; each column starts where its header does.
+	t.is(new Set(table.map(line => line.length)).size, 1, 'every line is as wide');
+	t.regex(table[1]!, /^ GET +\/api\/users\/:id +server +api\[4242\] +/);
+	for (const header of ['ROUTE', 'ROLE', 'PROCESS']) {
+		t.is(table[1]!.indexOf(header === 'ROUTE' ? '/api/users/:id' : header === 'ROLE' ? 'server' : 'api[4242]'), heading.indexOf(header), header);
+	}
+
+	t.regex(text, /  +40 +10\.0 /);
+	t.is(heading.indexOf('REQS') + 'REQS'.length, table[1]!.indexOf('40') + 2, 'REQS right-aligned under its header');
 });
 
 test('the table fits a terminal: route elided, then the least useful columns left out; a pipe gets it all', t => {
 	const long = row({label: `/api/${'segment/'.repeat(30)}end`});
-	const boxLines = (text: string): string[] => text.split('\n').filter(line => /^[│┌├└]/.test(line));
 	const piped = render('table', {}, [long]);
-	t.true(boxLines(piped)[0]!.length > 200);
+	t.true(tableLines(piped)[0]!.length > 200);
 	t.true(piped.includes('P90') && piped.includes('TTFB'));
 	const wide = render('table', {}, [long], 170);
-	t.true(boxLines(wide).every(line => line.length <= 170), 'fits 170 columns');
+	t.true(tableLines(wide).every(line => line.length <= 170), 'fits 170 columns');
 	t.true(wide.includes('…') && wide.includes('end'), 'the route keeps its start and its end');
 	t.true(wide.includes('P90'), 'no column left out while eliding the route was enough');
 	const narrow = render('table', {}, [long], 100);
-	t.true(boxLines(narrow).every(line => line.length <= 100), `widest line ${Math.max(...boxLines(narrow).map(line => line.length))}`);
+	t.true(tableLines(narrow).every(line => line.length <= 100), `widest line ${Math.max(...tableLines(narrow).map(line => line.length))}`);
 	t.false(narrow.includes('P90'), 'P90 goes first');
 	t.true(narrow.includes('P99') && narrow.includes('REQS'));
 	t.regex(narrow, /columns? left out to fit the terminal/);
 	// 80 columns: the route elided further and the process name cut before P50 and 5XX go too.
-	const longProcess = row({label: `/api/${'segment/'.repeat(30)}end`, process: {pid: 4242, comm: 'a-long-process-name'}});
+	const longProcess = row({label: `/api/${'segment/'.repeat(30)}end`, process: {pid: 4242, comm: 'a-long-process-name-that-goes-on'}, container: 'a-container'});
 	const eighty = render('table', {}, [longProcess], 80);
-	t.true(boxLines(eighty).every(line => line.length <= 80), `widest line ${Math.max(...boxLines(eighty).map(line => line.length))}`);
-	t.true(eighty.includes('P99') && eighty.includes('REQ/S') && eighty.includes('a-long-pr…'), eighty);
+	t.true(tableLines(eighty).every(line => line.length <= 80), `widest line ${Math.max(...tableLines(eighty).map(line => line.length))}`);
+	t.true(eighty.includes('P99') && eighty.includes('REQ/S') && eighty.includes('P50') && eighty.includes('5XX'), eighty);
+	t.regex(eighty, /a-long-pr\S*…/, 'the process name cut at its end');
 });
 
 test('grouping by process puts the process first and leaves out the empty columns', t => {
@@ -236,13 +252,13 @@ test('every format says when rows were left out, or when there were none', t => 
 	t.deepEqual((JSON.parse(render('json', {}, [])) as Report).endpoints, []);
 });
 
-test('wide characters cannot push ink-table out of line: escaped in the table, exact in json', t => {
-	const wide = [row({label: '/服务/😀', process: {pid: 9, comm: 'サーバ'}, latencyMs: latency(0.25)})];
-	const box = render('table', {}, wide).split('\n').filter(line => /^[│┌├└]/.test(line));
-	t.is(new Set(box.map(line => line.length)).size, 1);
+test('wide characters cannot push the table out of line: escaped in the table, exact in json', t => {
+	const wide = [row({label: '/服务/😀', process: {pid: 9, comm: 'サーバ'}, latencyMs: latency(0.25)}), row({label: '/plain'})];
+	const table = tableLines(render('table', {}, wide));
+	t.is(new Set(table.map(line => line.length)).size, 1);
 	// CJK takes two cells in one UTF-16 unit: escaped. The emoji takes two cells in two units: kept.
-	t.true(box.some(line => line.includes('/\\u{670D}\\u{52A1}/😀')));
-	t.true(box.some(line => line.includes('250µs')), 'one-cell characters stay as they are');
+	t.true(table.some(line => line.includes('/\\u{670D}\\u{52A1}/😀')));
+	t.true(table.some(line => line.includes('250µs')), 'one-cell characters stay as they are');
 	t.is((JSON.parse(render('json', {}, wide)) as Report).endpoints[0]!.label, '/服务/😀');
 });
 
@@ -271,4 +287,57 @@ test('json and csv say whether each row was TLS and which protocol, and count it
 		['/plain', 'false', 'HTTP/1.0', ''],
 	]);
 	t.regex(renderReport(live, meta(), {format: 'markdown', color: false}), /PROTO.*TLS/);
+});
+
+// 20 endpoints, one with a long route and one with hostile bytes, each a few requests.
+const endpointNames = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliett', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo'];
+const twentyRoutes = [...endpointNames.map(name => `/api/${name}`), `/api/${'very-long-segment/'.repeat(8)}end`, '/x\u001B]0;pwned\u0007\u009B2J\u202Eevil'];
+
+test.serial('--snapshot --format table on a 120-column terminal: 20 rows take a header line and 20 lines', async t => {
+	if (!(await hasTmux())) {
+		t.fail('tmux is needed: the table is fitted to a real terminal');
+		return;
+	}
+
+	assertBuilt();
+	const directory = mkdtempSync(join(tmpdir(), 'httptop-report-table-'));
+	const recording = join(directory, 'twenty.ndjson');
+	// The command line names the CLI and the file through the environment: its length is the same from any checkout.
+	const session = await startTmux({columns: 120, rows: 50, env: {HTTPTOP_CLI: cliPath, RECORDING: recording}});
+	t.teardown(async () => {
+		await session.kill();
+		rmSync(directory, {recursive: true, force: true});
+	});
+	const recorder = createRecorder(recording);
+	const startMs = Date.parse('2025-01-01T00:00:00.000Z');
+	recorder.write(twentyRoutes.flatMap((path, route) => Array.from({length: 3 + route}, (_, index) => {
+		const at = startMs + (route * 100) + (index * 10);
+		return makeExchange({path, startMs: at, firstByteMs: at + 1 + route, endMs: at + 2 + route, comm: 'api', pid: 4242, container: 'web-1'});
+	})));
+	await recorder.close();
+
+	await session.type('clear; node "$HTTPTOP_CLI" --replay "$RECORDING" --snapshot --format table; echo "exit=$?"');
+	await session.sendKeys('Enter');
+	const screen = await session.waitFor(text => /^exit=\d+$/m.test(text), 'the report and the exit code', 30_000);
+	const lines = screen.split('\n');
+	const exit = lines.findIndex(line => /^exit=\d+$/.test(line));
+	t.is(lines[exit], 'exit=0', screen);
+	const report = lines.slice(lines.findIndex(line => line.startsWith('httptop report: ')), exit);
+	const heading = report.findIndex(line => /^ METHOD +ROUTE +ROLE +PROCESS .* REQS +REQ\/S .* P99/.test(line));
+	t.true(heading > 0, screen);
+	// The summary, a blank line, then the table: its header line and one line per row.
+	t.is(report[heading - 1], '', screen);
+	const table = report.slice(heading);
+	t.is(table.length, 1 + 20, screen);
+	t.is(report.slice(heading - 1).length, 22, 'the table and the blank line above it: 22 lines');
+	t.true(table.slice(1).every(line => /^ GET +\/\S+ +server +api\[4242\] .* \d+ +[\d.]+ .* [\d.]+m?s$/.test(line)), screen);
+	for (const name of endpointNames) {
+		t.is(table.filter(line => line.includes(`/api/${name} `)).length, 1, name);
+	}
+
+	t.true(table.some(line => /\/api\/very-long-\S*…\S*\/end /.test(line)), 'the long route elided in the middle');
+	t.true(table.some(line => line.includes(' /x\\x1b]0 ')), 'hostile bytes shown escaped');
+	t.false(/[─│┌┐└┘├┤┬┴┼]/.test(report.join('\n')), 'no border, no rule between rows');
+	t.true(table.every(line => line.length <= 120));
+	t.false((await session.display('#{pane_title}')).includes('pwned'), 'captured bytes did not set the title');
 });

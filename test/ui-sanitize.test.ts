@@ -1,6 +1,7 @@
 import test from 'ava';
 import {sanitize} from '../source/ui/sanitize.js';
 import {cellWidth, elideMiddle, padEnd, padStart, truncateEnd} from '../source/ui/text-width.js';
+import {seeded} from './helpers/seeded.js';
 
 // Every code point that a terminal acts on rather than shows.
 const terminalControls = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
@@ -82,4 +83,22 @@ test('padding and truncation give exact widths', t => {
 	t.is(truncateEnd('abcdef', 6), 'abcdef');
 	t.is(truncateEnd('日本語', 5), '日本…');
 	t.is(cellWidth(padEnd('日本語', 5)), 5);
+});
+
+test('a cut never overflows its cells, whatever character falls on the cut, and pads to the exact width', t => {
+	const pieces = ['a', '/api', '日', '本語', '😀', 'e\u0301', '\u200B', '…', '▁▂', 'µ', '🇩🇪', '한국', '\\x1b[', 'ｱ'];
+	const next = seeded(3);
+	for (let index = 0; index < 3000; index++) {
+		const text = Array.from({length: Math.floor(next() * 12)}, () => pieces[Math.floor(next() * pieces.length)]!).join('');
+		const width = Math.floor(next() * 14);
+		const context = JSON.stringify({text, width});
+		t.true(cellWidth(truncateEnd(text, width)) <= width, context);
+		t.true(cellWidth(elideMiddle(text, width)) <= width, context);
+		t.is(cellWidth(padEnd(text, width)), width, context);
+		t.is(cellWidth(padStart(text, width)), width, context);
+		if (width > 0 && cellWidth(text) <= width) {
+			t.is(truncateEnd(text, width), text, context);
+			t.is(elideMiddle(text, width), text, context);
+		}
+	}
 });

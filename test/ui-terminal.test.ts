@@ -3,10 +3,12 @@
 // SIGTERM, SIGHUP, an uncaught error) stops the source and gives the terminal
 // back as it was: main screen, cursor shown, the same stty settings.
 
+import {execFile} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {promisify} from 'node:util';
 import anyTest, {type ExecutionContext} from 'ava';
 import {hasTmux, rowOf, startTmux, type TmuxSession} from './helpers/tmux.js';
 
@@ -113,4 +115,31 @@ test('a terminal resize re-lays out the table', async t => {
 	await run.session.sendKeys('q');
 	t.is(await run.exitCode(), 0);
 	await assertRestored(t, run);
+});
+
+test('wide, combining and hostile routes keep every column in line, as the terminal itself measures the cells', async t => {
+	const run = await startHarness(t, 'wide', 120, 30);
+	const screen = await run.session.waitFor(text => text.includes('/服务/订单') && text.includes('/한국어/주문'), 'the wide routes');
+	// tmux's own width of a string (the cells it gives it on screen), through a user option.
+	const cellsOf = async (text: string): Promise<number> => {
+		await promisify(execFile)('tmux', ['-L', run.session.socket, 'set-option', '-g', '@measured', text]);
+		return Number(await run.session.display('#{w:@measured}'));
+	};
+
+	const lines = screen.split('\n');
+	const titles = lines.findIndex(line => /ROUTE +PROCESS/.test(line));
+	const rows = lines.slice(titles + 1).filter(line => /node\[4242]|python3\[777]/.test(line));
+	t.is(rows.length, 3 + 7, screen);
+	const processColumn = lines[titles]!.indexOf('PROCESS');
+	const lastColumnEnd = await cellsOf(lines[titles]!.trimEnd());
+	for (const row of rows) {
+		// The process column starts under its title, and the row ends where the titles end: nothing pushed sideways.
+		t.is(await cellsOf(row.slice(0, row.search(/node\[4242]|python3\[777]/))), processColumn, row);
+		t.is(await cellsOf(row.trimEnd()), lastColumnEnd, row);
+	}
+
+	t.true(rows.some(row => row.includes('/x\\x1b[2Jy\\x9b31m\\u{202E}z')), 'hostile bytes shown escaped');
+	t.true(rows.some(row => row.includes('/cafe\u0301/e\u0301te\u0301')), 'combining accents kept');
+	await run.session.sendKeys('q');
+	t.is(await run.exitCode(), 0);
 });

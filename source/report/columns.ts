@@ -110,8 +110,8 @@ export function summaryLines(report: Report): string[] {
 	];
 	if (capture.tls) {
 		const {tls} = capture;
-		lines.push(`TLS hooked: OpenSSL ${tls.openssl}, GnuTLS ${tls.gnutls}, Go ${tls.go}; ${tls.failed} failed, ${tls.skipped} skipped, `
-			+ `${tls.lost} reads and writes not tied to a connection`);
+		lines.push(`TLS: OpenSSL ${tls.openssl}, GnuTLS ${tls.gnutls}, Go ${tls.go} hooked; ${tls.failed} failed, ${tls.skipped} skipped, `
+			+ `${tls.lost} lost`);
 	}
 
 	if (report.endpoints.length < totals.rows) {

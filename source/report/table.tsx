@@ -1,15 +1,17 @@
-// The default report: summary lines and an ink-table (@alcalzone/ink-table, the
-// ESM build of ink-table), rendered once to a string. ink-table draws a rule
-// between rows, which reads fine for a one-shot report. It sizes and pads
+// The default report: summary lines, a blank line, then a table of one line
+// per row under a header line, as top, kubectl and docker ps print theirs:
+// an ink-table (@alcalzone/ink-table, the ESM build of ink-table) whose
+// skeleton draws nothing, so no border and no rule between rows; columns are
+// two spaces apart. Rendered once to a string. ink-table sizes and pads
 // columns by String.length, not terminal cells, so cell text is made one cell
-// per UTF-16 unit here (sanitised, wide characters escaped). On a terminal the table is
-// fitted to its width (the route elided, then the least useful columns left
-// out, as top does); a pipe gets every column at full width.
+// per UTF-16 unit here (sanitised, wide characters escaped). On a terminal the
+// table is fitted to its width (the route elided, then the least useful
+// columns left out, as top does); a pipe gets every column at full width.
 
 import React from 'react';
 import {Text, renderToString} from 'ink';
 import {Table} from '@alcalzone/ink-table';
-import {codePointWidth, elideMiddle, truncateEnd} from '../ui/text-width.js';
+import {cellWidth, elideMiddle, truncateEnd} from '../ui/text-width.js';
 import {displayColumns, lastResortDropOrder, summaryLines, type DisplayColumn} from './columns.js';
 import type {Report} from './model.js';
 
@@ -27,7 +29,7 @@ const narrowestKeyWidth = 12;
 // Text is already sanitised; a character whose cells differ from its UTF-16
 // length (wide, zero-width, astral) would misalign ink-table, so it is escaped.
 const cellAligned = (text: string): string =>
-	text.replace(/[^\x20-\x7e]/gu, character => (codePointWidth(character) === character.length
+	text.replace(/[^\x20-\x7e]/gu, character => (cellWidth(character) === character.length
 		? character
 		: `\\u{${(character.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`));
 
@@ -36,9 +38,15 @@ type Laid = {readonly columns: readonly DisplayColumn[]; readonly cells: readonl
 const columnWidth = (laid: Laid, index: number): number =>
 	Math.max(laid.columns[index]?.header.length ?? 0, ...laid.cells.map(row => row[index]?.length ?? 0));
 
-// The width ink-table draws: per column the longest text plus padding, plus the borders.
-const tableWidth = (laid: Laid): number =>
-	laid.columns.reduce((sum, _column, index) => sum + columnWidth(laid, index) + (2 * cellPadding) + 1, 1);
+// The width ink-table lays out: per column the longest text plus padding on both sides.
+const layoutWidth = (laid: Laid): number =>
+	laid.columns.reduce((sum, _column, index) => sum + columnWidth(laid, index) + (2 * cellPadding), 0);
+
+// The width of the lines as printed: the last column's right padding is trailing space, trimmed.
+const tableWidth = (laid: Laid): number => layoutWidth(laid) - cellPadding;
+
+// The skeleton (borders, rules between rows) draws nothing.
+const noSkeleton = () => null;
 
 // The route in the endpoint view, else the grouping's label: the first column.
 const keyIndexOf = (columns: readonly DisplayColumn[]): number => Math.max(0, columns.findIndex(column => column.header === 'ROUTE'));
@@ -130,7 +138,6 @@ export function formatTable(report: Report, options: TableOptions): string {
 
 	const data = laid.cells.map(row => Object.fromEntries(laid.columns.map((column, index) => [column.header, row[index] ?? ''])));
 	const Header = ({children}: React.PropsWithChildren) => (options.color ? <Text bold color="blue">{children}</Text> : <Text>{children}</Text>);
-	const Skeleton = ({children}: React.PropsWithChildren) => (options.color ? <Text dimColor>{children}</Text> : <Text>{children}</Text>);
 	// Laid out wider than the table so that Ink never wraps a line; the terminal's width was honoured above.
 	const table = renderToString(
 		<Table
@@ -138,9 +145,9 @@ export function formatTable(report: Report, options: TableOptions): string {
 			columns={laid.columns.map(column => ({key: column.header, align: column.align}))}
 			padding={cellPadding}
 			header={Header}
-			skeleton={Skeleton}
+			skeleton={noSkeleton}
 		/>,
-		{columns: tableWidth(laid) + 2},
+		{columns: layoutWidth(laid) + 1},
 	);
-	return `${summary.join('\n')}\n${table}\n`;
+	return `${summary.join('\n')}\n\n${table}\n`;
 }

@@ -3,6 +3,7 @@
 
 import type {Aggregator, ViewOptions} from '../aggregate/types.js';
 import type {ExchangeSource} from '../pipeline/exchange-source.js';
+import type {Screen} from './screen.js';
 
 export type AppProps = {
 	readonly source: ExchangeSource;
@@ -14,4 +15,5 @@ export type AppProps = {
 	readonly hostname: string;
 	readonly now?: () => number; // epoch ms; tests pass a fixed clock
 	readonly onQuit?: () => void; // called once when the user quits (q, Esc, Ctrl-C), before the view unmounts
+	readonly screen?: Screen; // draws the body outside Ink (run-live-view.tsx); without it Ink draws everything (tests)
 };

@@ -1,22 +1,23 @@
 // The live view: header, table (or the detail of one row, or the help), and a
 // footer, redrawn once per tick from an aggregator snapshot and on each key.
 
-import './ink-output-cache.js';
-import {Box, useApp, useInput, useStdin} from 'ink';
-import {useEffect, useMemo, useRef, useState} from 'react';
+import {Box, useApp, useInput, useIsScreenReaderEnabled} from 'ink';
+import {useMemo, useRef, useState} from 'react';
 import type {Snapshot, ViewOptions} from '../aggregate/types.js';
 import type {SourceState} from '../pipeline/exchange-source.js';
 import type {AppProps} from './app-props.js';
+import {blockLines, tableLines} from './body-lines.js';
 import {layoutColumns} from './column-layout.js';
-import {detailLines} from './detail-lines.js';
+import {detailLines, type Line} from './detail-lines.js';
 import {Footer, footerHeight} from './footer.js';
 import {Header, headerLines} from './header.js';
 import {helpLines} from './help-lines.js';
 import {LinesBlock} from './lines-block.js';
 import {Table} from './table.js';
+import {useRawInput} from './use-raw-input.js';
 import {useSnapshotTick} from './use-snapshot-tick.js';
 import {useTerminalSize} from './use-terminal-size.js';
-import {functionKeyOf, handleKey, initialViewState, isUnnamedKey, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type Keypress, type ViewState} from './view-state.js';
+import {functionKeysIn, handleKey, initialViewState, isUnnamedKey, scrollTopFor, selectedIndexIn, splitKeys, type KeyContext, type Keypress, type ViewState} from './view-state.js';
 
 // The smallest screen the view lays out for; smaller terminals get it clipped.
 const minimumHeight = 10;
@@ -36,6 +37,8 @@ function emptyText(view: ViewOptions, sourceState: SourceState, snapshot: Snapsh
 
 	return 'waiting for HTTP traffic...';
 }
+
+const goneLine: Line = [{text: 'This row is gone (reset, expired or filtered out). Esc goes back.', tone: 'dim'}];
 
 export function App(props: AppProps) {
 	const {aggregator, source, color, showQuery, hostname, intervalMs} = props;
@@ -78,9 +81,17 @@ export function App(props: AppProps) {
 		}
 		return true;
 	};
+	// Ink names no function key: htop's are read from the raw input (before useInput: see use-raw-input.ts).
+	useRawInput(input => {
+		for (const standsFor of functionKeysIn(input, latest.current.state.mode.kind)) {
+			if (!press(standsFor, {})) {
+				return;
+			}
+		}
+	});
 	useInput((input, key) => {
 		if (isUnnamedKey(input, key)) {
-			return; // a function key is read from the raw input below
+			return; // a function key is read from the raw input above
 		}
 		for (const [character, keypress] of splitKeys(input, key)) {
 			if (!press(character, keypress)) {
@@ -88,22 +99,6 @@ export function App(props: AppProps) {
 			}
 		}
 	});
-	// Ink names no function key: htop's are read from the raw input it parsed into keys.
-	const {internal_eventEmitter: rawInput} = useStdin();
-	const pressRef = useRef(press);
-	pressRef.current = press;
-	useEffect(() => {
-		const onRaw = (raw: string): void => {
-			const standsFor = functionKeyOf(raw, latest.current.state.mode.kind);
-			if (standsFor !== null) {
-				pressRef.current(standsFor, {});
-			}
-		};
-		rawInput.on('input', onRaw);
-		return () => {
-			rawInput.removeListener('input', onRaw);
-		};
-	}, [rawInput]);
 
 	const showsDetail = state.mode.kind === 'detail' || (state.mode.kind === 'help' && state.mode.back === 'detail');
 	const detail = useMemo(
@@ -111,13 +106,27 @@ export function App(props: AppProps) {
 		[aggregator, showsDetail, state.selectedKey, state.view, snapshot],
 	);
 
+	// The body drawn by the screen, outside Ink (see screen.ts); Ink draws it when there is no screen or a screen reader is on.
+	const screenReader = useIsScreenReaderEnabled();
+	const screen = screenReader ? undefined : props.screen;
+	const emptyMessage = emptyText(state.view, source.state(), snapshot);
 	let body;
-	if (state.mode.kind === 'help') {
+	if (screen) {
+		let lines: string[];
+		if (state.mode.kind === 'help') {
+			lines = blockLines(helpLines(size.columns, bodyHeight), color, size.columns);
+		} else if (state.mode.kind === 'detail') {
+			lines = blockLines(detail ? detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery) : [goneLine], color, size.columns);
+		} else {
+			lines = tableLines({rows: snapshot.rows, layout, sort: state.view.sort, selected, scrollTop, pageSize, color, width: size.columns, emptyText: emptyMessage});
+		}
+
+		// Exactly the body's height, so that the footer stays at the bottom.
+		screen.setBody(headerLines, Array.from({length: bodyHeight}, (_, index) => lines[index] ?? ''), size);
+	} else if (state.mode.kind === 'help') {
 		body = <LinesBlock lines={helpLines(size.columns, bodyHeight)} color={color} width={size.columns} />;
 	} else if (state.mode.kind === 'detail') {
-		body = detail
-			? <LinesBlock lines={detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery)} color={color} width={size.columns} />
-			: <LinesBlock lines={[[{text: 'This row is gone (reset, expired or filtered out). Esc goes back.', tone: 'dim'}]]} color={color} width={size.columns} />;
+		body = <LinesBlock lines={detail ? detailLines(detail, size.columns, bodyHeight, snapshot.atMs, showQuery) : [goneLine]} color={color} width={size.columns} />;
 	} else {
 		body = (
 			<Table
@@ -129,13 +138,13 @@ export function App(props: AppProps) {
 				pageSize={pageSize}
 				color={color}
 				width={size.columns}
-				emptyText={emptyText(state.view, source.state(), snapshot)}
+				emptyText={emptyMessage}
 			/>
 		);
 	}
 
 	return (
-		<Box flexDirection="column" height={height}>
+		<Box flexDirection="column" height={screen ? headerLines + footerHeight(state.mode) : height}>
 			<Header
 				hostname={hostname}
 				description={source.description}
@@ -148,9 +157,11 @@ export function App(props: AppProps) {
 				color={color}
 				width={size.columns}
 			/>
-			<Box flexDirection="column" height={bodyHeight}>
-				{body}
-			</Box>
+			{screen ? null : (
+				<Box flexDirection="column" height={bodyHeight}>
+					{body}
+				</Box>
+			)}
 			<Footer mode={state.mode} notice={state.notice} width={size.columns} color={color} />
 		</Box>
 	);

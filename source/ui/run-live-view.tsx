@@ -7,6 +7,7 @@ import {render, type Instance} from 'ink';
 import {format} from 'node:util';
 import type {AppProps} from './app-props.js';
 import {App} from './app.js';
+import {createScreen} from './screen.js';
 
 export type LiveViewStreams = {
 	readonly stdin?: NodeJS.ReadStream;
@@ -135,16 +136,16 @@ export async function runLiveView(props: AppProps, streams: LiveViewStreams = {}
 	process.on('unhandledRejection', onFatal);
 	stdout.write(enterAlternateScreen);
 	try {
-		instance = render(<App {...props} />, {
+		// Ink writes each whole frame (debug: no erase-and-redraw of its own) to the screen, which draws
+		// the lines that changed, with the body Ink does not lay out (screen.ts).
+		const screen = createScreen(stdout);
+		instance = render(<App {...props} screen={screen} />, {
 			stdin,
-			stdout,
+			stdout: screen.inkStdout,
 			stderr,
+			debug: true,
 			exitOnCtrlC: false,
 			patchConsole: false,
-			// Each frame is written whole (one write, synchronised where the terminal can): after a
-			// resize, Ink's erase-then-redraw then lands on the screen as it is, where a line-by-line
-			// update would trust positions the terminal has moved.
-			incrementalRendering: false,
 		});
 		await instance.waitUntilExit();
 	} catch (error) {

@@ -1,19 +1,19 @@
 // One terminal line made of toned segments. Without colour, tones fall back
 // to bold (bad) and dim, so errors still stand out on a monochrome terminal.
 //
-// Ink measures the text of every <Text> in every frame (string-width, which
+// Ink measures the text of every <Text> it lays out (string-width, which
 // splits a line into graphemes with Intl.Segmenter as soon as it holds one
 // non-ASCII character, such as a sparkline's blocks, and strips colour codes
-// first): at 300x100 that was most of a frame. So a line that fits the
-// terminal reaches Ink as blanks of the same width, inside a <Transform>
-// that puts the real, coloured line in its place once Ink writes the frame,
-// after measuring and laying it out. The coloured line is made with chalk
-// (Ink's own) in the order Ink's nested <Text> elements would make it, so the
-// frame is the same. Blanks, not the text: a line whose figures change but
-// not its width leaves Ink's text node as it was (no new layout, and no new
-// entry in Ink's text-measure cache, which is never emptied). A line that might not fit, that holds control
-// characters (Ink would strip escape sequences from it) or when a screen
-// reader is on, takes the ordinary way: one <Text> per segment.
+// first). So a line that fits the terminal reaches Ink as blanks of the same
+// width, inside a <Transform> that puts the real, coloured line in its place
+// when Ink writes the frame, after measuring and laying it out (a Transform
+// that keeps the width, as Ink's documentation asks). The coloured line is
+// made with chalk (Ink's own) in the order Ink's nested <Text> elements would
+// make it, so the frame is the same. Blanks, not the text: a line whose
+// figures change but not its width leaves Ink's text node as it was (no new
+// layout). A line that might not fit, that holds control characters (Ink
+// would strip escape sequences from it) or when a screen reader is on, takes
+// the ordinary way: one <Text> per segment.
 //
 // Lines are memoised by their content: an unchanged line is not rendered
 // again (a key press that moves the selection redraws two table lines).
@@ -21,8 +21,7 @@
 import chalk from 'chalk';
 import {Text, Transform, useIsScreenReaderEnabled} from 'ink';
 import {memo} from 'react';
-import {inkStringWidth} from './ink-output-cache.js';
-import {narrowText} from './text-width.js';
+import {cellWidth} from './text-width.js';
 import type {Segment, Tone} from './table-line.js';
 
 type ToneStyle = {readonly color?: 'yellow' | 'red' | 'green'; readonly dimColor?: boolean; readonly bold?: boolean};
@@ -90,15 +89,14 @@ export function styledLine(segments: readonly Segment[], color: boolean, inverse
 
 const controls = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** Cells `text` takes for Ink, or null when it might not fit in `width` cells (or is not plain text). */
+/** Cells `text` takes (as Ink measures it), or null when it does not fit in `width` cells or is not plain text. */
 export function fittingCells(text: string, width: number): number | null {
 	if (controls.test(text)) {
 		return null;
 	}
 
-	// The symbols the view draws are one cell for Ink's string-width too (a test checks).
-	const cells = narrowText.test(text) ? text.length : inkStringWidth?.(text);
-	return cells !== undefined && Number.isInteger(cells) && cells <= width ? cells : null;
+	const cells = cellWidth(text);
+	return cells <= width ? cells : null;
 }
 
 function SegmentsLineView({segments, color, width, inverse, bold}: Props) {

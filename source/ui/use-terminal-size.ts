@@ -8,7 +8,7 @@ export type TerminalSize = {readonly columns: number; readonly rows: number};
 // What a terminal is assumed to be when the stream does not say (a pipe, a test).
 const fallback: TerminalSize = {columns: 80, rows: 24};
 
-const sizeOf = (stream: NodeJS.WriteStream): TerminalSize => ({
+export const sizeOf = (stream: NodeJS.WriteStream): TerminalSize => ({
 	columns: stream.columns > 0 ? stream.columns : fallback.columns,
 	rows: stream.rows > 0 ? stream.rows : fallback.rows,
 });

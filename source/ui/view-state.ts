@@ -352,13 +352,16 @@ const functionKeys: Readonly<Record<string, string>> = {
 	'\u001B[21~': 'q',
 };
 
+const functionKeySequences = new RegExp(Object.keys(functionKeys).map(sequence => sequence.replaceAll(/[[\]]/g, '\\$&')).join('|'), 'g');
+
 /**
- * The key a function key stands for, from Ink's raw input (which names no
- * function key); null for any other input, and at the filter prompt, where
- * the key it stands for would be typed into the expression.
+ * The keys the function keys in a chunk of terminal input stand for, in
+ * order (Ink names no function key, so they are read from its input stream);
+ * none at the filter prompt, where the key one stands for would be typed
+ * into the expression.
  */
-export function functionKeyOf(raw: string, mode: ModeKind): string | null {
-	return mode === 'filter' ? null : functionKeys[raw] ?? null;
+export function functionKeysIn(input: string, mode: ModeKind): string[] {
+	return mode === 'filter' ? [] : [...input.matchAll(functionKeySequences)].map(match => functionKeys[match[0]] ?? '');
 }
 
 /** A key Ink could not name (a function key, Insert): no binding here, not even "any key" closing the help. */
