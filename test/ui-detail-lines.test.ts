@@ -2,6 +2,7 @@
 import test from 'ava';
 import {createAggregator, type ViewOptions} from '../source/aggregate/index.js';
 import {detailLines, meetingPoint} from '../source/ui/detail-lines.js';
+import {protocolLabel} from '../source/ui/table-line.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
 
 const t0 = Date.UTC(2025, 0, 1);
@@ -46,4 +47,37 @@ test('the detail says where a row meets the other end: the address or socket fil
 	const row = aggregator.snapshot(view, nowMs).rows.find(candidate => candidate.route === '/unix')!;
 	const text = detailLines(aggregator.detail(row.key, view, nowMs)!, 120, 30, nowMs, false).map(line => line.map(segment => segment.text).join(''));
 	t.regex(text[0]!, /process gunicorn\[\d+\].*on \/run\/app\.sock/);
+});
+
+test('a gRPC row says its protocol, and lists its grpc-status codes by name after the HTTP status codes', (t) => {
+	const aggregator = createAggregator();
+	const nowMs = t0 + 6000;
+	aggregator.add(Array.from({length: 30}, (_, i) => makeExchange({
+		method: 'POST', path: '/pkg.Echo/Say', httpVersion: '2', tls: true, grpcStatus: i % 3 === 0 ? 14 : 0, status: 200,
+		startMs: t0 + i * 10, endMs: t0 + i * 10 + 2,
+	})));
+	const [row] = aggregator.snapshot(view, nowMs).rows;
+	t.is(protocolLabel(row!), 'grpcs');
+	const text = detailLines(aggregator.detail(row!.key, view, nowMs)!, 120, 30, nowMs, false).map(line => line.map(segment => segment.text).join(''));
+	t.regex(text[0]!, /proto HTTP\/2 over TLS \(gRPC\)/);
+	t.true(text.some(line => /\bg0\s+20\s+[\d.]+%\s+OK\b/.test(line)), text.join('\n'));
+	t.true(text.some(line => /\bg14\s+10\s+[\d.]+%\s+UNAVAILABLE\b/.test(line)), text.join('\n'));
+	t.true(text.some(line => /\b200\s+30\s/.test(line)));
+});
+
+test('the PROTO column names each row\'s protocol as URL schemes and ALPN do, and says when a row mixes them', (t) => {
+	const aggregator = createAggregator();
+	const nowMs = t0 + 6000;
+	const at = (path: string, fields: Parameters<typeof makeExchange>[0]) => makeExchange({...fields, path});
+	aggregator.add([
+		at('/plain', {startMs: t0}),
+		at('/secure', {tls: true, startMs: t0}),
+		at('/h2c', {httpVersion: '2', startMs: t0}),
+		at('/h2', {httpVersion: '2', tls: true, startMs: t0}),
+		at('/grpc', {httpVersion: '2', grpcStatus: 0, startMs: t0}),
+		at('/mixed', {startMs: t0}),
+		at('/mixed', {tls: true, startMs: t0 + 1}),
+	]);
+	const labels = Object.fromEntries(aggregator.snapshot(view, nowMs).rows.map(row => [row.route, protocolLabel(row)]));
+	t.deepEqual(labels, {'/plain': 'http', '/secure': 'https', '/h2c': 'h2c', '/h2': 'h2', '/grpc': 'grpc', '/mixed': 'mixed'});
 });

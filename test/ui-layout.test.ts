@@ -36,7 +36,7 @@ test('120 columns: more latency and byte columns appear', t => {
 test('300 columns: every column, the sparkline, and the line fills the width', t => {
 	const layout = layoutColumns(300, 'endpoint');
 	t.deepEqual(layout.columns.map(column => column.id), [
-		'role', 'method', 'key', 'process', 'rate', 'count', 'errorRate', 'p50', 'p90', 'p99', 'max', 'bytesIn', 'bytesOut', 'spark',
+		'role', 'proto', 'method', 'key', 'process', 'rate', 'count', 'errorRate', 'p50', 'p90', 'p99', 'max', 'bytesIn', 'bytesOut', 'spark',
 	]);
 	t.is(layout.width, 300);
 	t.true((layout.columns.find(column => column.id === 'spark')?.width ?? 0) >= 30);

@@ -50,8 +50,8 @@ bpfSerialTest('live: a real server under load shows up, sorts, filters, and q ex
 		text => text.includes('/api/fast') && text.includes('/slow') && text.includes('/status/'),
 		'rows for the three routes',
 	);
-	t.regex(screen, /srv +GET +\/api\/fast +node\[\d+]/);
-	t.regex(screen, /cli +GET +\/api\/fast +node\[\d+]/);
+	t.regex(screen, /srv +http +GET +\/api\/fast +node\[\d+]/);
+	t.regex(screen, /cli +http +GET +\/api\/fast +node\[\d+]/);
 	// Sorted by rate: the busy route above the slow one.
 	t.true(firstRow(screen, '/api/fast') < firstRow(screen, '/slow'), screen);
 

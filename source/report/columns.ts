@@ -119,7 +119,7 @@ export function summaryLines(report: Report): string[] {
 	}
 
 	if (report.endpoints.length === 0) {
-		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x over TCP and unix sockets, and over TLS through OpenSSL, GnuTLS and Go; not HTTP/2)');
+		lines.push('no HTTP exchanges matched (httptop decodes HTTP/1.x and HTTP/2 over TCP and unix sockets, and over TLS through OpenSSL, GnuTLS and Go)');
 	}
 
 	return lines;

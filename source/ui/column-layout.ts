@@ -6,6 +6,7 @@ import type {GroupBy, Sort, SortColumn} from '../aggregate/types.js';
 
 export type ColumnId =
 	| 'role'
+	| 'proto'
 	| 'method'
 	| 'key'
 	| 'process'
@@ -60,6 +61,7 @@ const keyTitles: Readonly<Record<GroupBy, string>> = {
 // In display order.
 const specs: readonly ColumnSpec[] = [
 	{id: 'role', title: 'ROLE', align: 'left', min: 4, sort: null, dropRank: 11}, // last to go: rows of both roles look alike without it
+	{id: 'proto', title: 'PROTO', align: 'left', min: 5, sort: null, dropRank: 8}, // http, https, h2c, h2, grpc, grpcs
 	{id: 'method', title: 'METHOD', align: 'left', min: 7, sort: 'method', dropRank: 10},
 	{id: 'key', title: 'ROUTE', align: 'left', min: 20, sort: 'key'},
 	{id: 'process', title: 'PROCESS', align: 'left', min: 12, sort: 'process', dropRank: 9},

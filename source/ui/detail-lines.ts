@@ -66,6 +66,12 @@ export function meetingPoint(detail: RowDetail): string | null {
 	return addresses.size === 1 ? `${role === 'server' ? 'on' : 'to'} ${sanitize([...addresses][0]!)}` : null;
 }
 
+/** "HTTP/2 over TLS", "HTTP/1.1", or "mixed" for a row whose exchanges differ. */
+function protocolText(row: Row): string {
+	if (row.protocol === null) return row.tls === null ? 'mixed' : `mixed${row.tls ? ' over TLS' : ''}`;
+	return `${row.protocol}${row.tls === null ? ', TLS and not' : (row.tls ? ' over TLS' : '')}${row.grpcStatusCodes.length > 0 ? ' (gRPC)' : ''}`;
+}
+
 /** The row's identity (and where it meets the other end, when known), then its figures on as many lines as the width needs. */
 export function summaryLines(row: Row, width: number, meeting: string | null = null): Line[] {
 	const identity: Segment[] = [];
@@ -78,6 +84,7 @@ export function summaryLines(row: Row, width: number, meeting: string | null = n
 		identity.push(dim('role '), plain(row.role), dim('  '));
 	}
 
+	identity.push(dim('proto '), plain(protocolText(row)), dim('  '));
 	identity.push(dim('process '), plain(processLabel(row)));
 	if (row.host !== null) {
 		identity.push(dim('  host '), plain(sanitize(row.host)));
@@ -149,21 +156,33 @@ export function histogramSection(detail: RowDetail, width: number, lines: number
 
 const statusTone = (code: number): Tone => (code >= 500 ? 'bad' : code >= 400 ? 'warn' : code < 300 ? 'good' : 'plain');
 
+/** gRPC's status codes by name (grpc/doc/statuscodes.md). */
+const grpcNames = ['OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+	'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL',
+	'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED'];
+
+/** The HTTP status codes, then a gRPC row's grpc-status codes (as g0, g14, ... with their names). */
 export function statusSection(detail: RowDetail, width: number, lines: number): Section {
-	const codes = [...detail.statusCodes].sort((a, b) => b.count - a.count || a.code - b.code).slice(0, lines);
+	const http = [...detail.statusCodes].sort((a, b) => b.count - a.count || a.code - b.code)
+		.map(entry => ({label: String(entry.code), name: '', count: entry.count, tone: statusTone(entry.code)}));
+	const grpc = [...detail.grpcStatusCodes].sort((a, b) => b.count - a.count || a.code - b.code)
+		.map(entry => ({label: `g${entry.code}`, name: grpcNames[entry.code] ?? '', count: entry.count, tone: (entry.code === 0 ? 'good' : 'bad') as Tone}));
+	const codes = [...http, ...grpc].slice(0, lines);
 	const total = detail.statusCodes.reduce((sum, entry) => sum + entry.count, 0);
 	const peak = Math.max(0, ...codes.map(entry => entry.count));
-	const barWidth = Math.max(0, width - 3 - 7 - 7 - 3);
+	const label = Math.max(3, ...codes.map(entry => entry.label.length));
+	const barWidth = Math.max(0, width - label - 7 - 7 - 3);
 	return {
-		title: 'Status codes',
+		title: grpc.length > 0 ? 'Status codes, then gRPC status (g)' : 'Status codes',
 		lines: codes.map(entry => [
-			toned(padEnd(String(entry.code), 3), statusTone(entry.code)),
+			toned(padEnd(entry.label, label), entry.tone),
 			plain(' '),
 			plain(padStart(formatCount(entry.count), 7)),
 			plain(' '),
 			dim(padStart(formatPercent(total > 0 ? entry.count / total : 0), 7)),
 			plain(' '),
-			toned(bar(entry.count, peak, barWidth), statusTone(entry.code)),
+			dim(truncateEnd(entry.name ? `${entry.name} ` : '', barWidth)),
+			toned(bar(entry.count, peak, Math.max(0, barWidth - (entry.name ? entry.name.length + 1 : 0))), entry.tone),
 		]),
 	};
 }
@@ -325,7 +344,7 @@ export function detailLines(detail: RowDetail, width: number, height: number, no
 	const lines: Line[] = [...summaryLines(detail.row, width, meetingPoint(detail)), []];
 	const remaining = height - lines.length;
 	const histogramWanted = wantedFor(histogramEntries(detail));
-	const statusWanted = wantedFor(detail.statusCodes.length);
+	const statusWanted = wantedFor(detail.statusCodes.length + detail.grpcStatusCodes.length);
 	const pathsWanted = wantedFor(detail.paths.length);
 	const slowWanted = wantedFor(detail.recentSlow.length);
 	const slow = (slowHeight: number): Line[] => sectionLines(slowSection(detail, width, slowHeight - 1, nowMs, showQuery), width, slowHeight);

@@ -55,11 +55,28 @@ export function keyLabel(row: Row): string {
 	return sanitize(row.label);
 }
 
+/**
+ * A row's protocol in one word, as URL schemes and ALPN name them: http and
+ * https (HTTP/1.x), h2c and h2 (HTTP/2 in the clear and over TLS), grpc and
+ * grpcs; `mixed` when the row's exchanges differ.
+ */
+export function protocolLabel(row: Row): string {
+	if (row.protocol === null || row.tls === null) return 'mixed';
+	if (row.protocol !== 'HTTP/2') return row.tls ? 'https' : 'http';
+	if (row.grpcStatusCodes.length > 0) return row.tls ? 'grpcs' : 'grpc';
+	return row.tls ? 'h2' : 'h2c';
+}
+
 function cell(row: Row, column: Column): Segment {
 	const latency = (ms: number): Segment => ({text: formatDuration(ms), tone: row.count === 0 ? 'dim' : latencyTone(ms)});
 	switch (column.id) {
 		case 'role': {
 			return row.role ? {text: roleNames[row.role], tone: 'plain'} : {text: '*', tone: 'dim'};
+		}
+
+		case 'proto': {
+			const label = protocolLabel(row);
+			return {text: label, tone: label === 'http' || label === 'mixed' ? 'dim' : 'plain'};
 		}
 
 		case 'method': {
