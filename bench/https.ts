@@ -2,7 +2,7 @@
 // the tracepoint and uprobe floor (every program attached, returning at once),
 // and fully traced, side by side in one run.
 import {fullyTraced, median, round, tracedOnly, type Traced} from './capture.js';
-import {startTlsNginx, wrk} from './servers.js';
+import {startNginx, wrk} from './servers.js';
 
 const seconds = Number(process.env['HTTPTOP_BENCH_SECONDS'] ?? 4);
 const rounds = Number(process.env['HTTPTOP_BENCH_ROUNDS'] ?? 3);
@@ -10,7 +10,7 @@ const connections = 50;
 
 export async function benchHttps(): Promise<Record<string, number | string>> {
 	const figures: Record<string, number | string> = {};
-	const server = await startTlsNginx();
+	const server = await startNginx({tls: true});
 	try {
 		const saturate = async () => wrk(server.port, seconds, connections, undefined, 'https');
 		await saturate(); // warm-up

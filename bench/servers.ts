@@ -11,10 +11,21 @@ export type Server = {readonly name: string; readonly pid: number; readonly port
 /** A 47-byte body, as in ../shared/NOTES.md's baselines. */
 const body = 'httptop benchmark body, forty-seven bytes long\n';
 
-export async function startNginx(): Promise<Server> {
+/** nginx serving the body; with `tls`, over HTTPS with a self-signed certificate made by `openssl req`. */
+export async function startNginx(options: {readonly tls?: boolean} = {}): Promise<Server> {
 	const directory = mkdtempSync(join(tmpdir(), 'httptop-bench-nginx-'));
 	const port = 20_000 + Math.floor(Math.random() * 20_000);
 	writeFileSync(join(directory, 'index.html'), body);
+	if (options.tls) {
+		execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+			'-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem')], {stdio: 'ignore'});
+	}
+
+	const listen = options.tls
+		? `listen 127.0.0.1:${port} ssl;
+		ssl_certificate ${directory}/cert.pem;
+		ssl_certificate_key ${directory}/key.pem;`
+		: `listen 127.0.0.1:${port};`;
 	writeFileSync(
 		join(directory, 'nginx.conf'),
 		// One process (no master): a killed master can leave no worker behind, serving and holding the port.
@@ -32,60 +43,16 @@ http {
 	uwsgi_temp_path ${directory};
 	scgi_temp_path ${directory};
 	server {
-		listen 127.0.0.1:${port};
+		${listen}
 		location / { root ${directory}; }
 	}
 }
 `,
 	);
 	const child = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
-	await waitForPort(port);
+	await waitForPort(port, options.tls ? 'https' : 'http');
 	return {
-		name: 'nginx',
-		pid: child.pid,
-		port,
-		stop() {
-			child.kill();
-			rmSync(directory, {recursive: true, force: true});
-		},
-	};
-}
-
-/** nginx serving the same body over HTTPS, with a self-signed certificate made by `openssl req`. */
-export async function startTlsNginx(): Promise<Server> {
-	const directory = mkdtempSync(join(tmpdir(), 'httptop-bench-nginx-tls-'));
-	const port = 20_000 + Math.floor(Math.random() * 20_000);
-	writeFileSync(join(directory, 'index.html'), body);
-	execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
-		'-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem')], {stdio: 'ignore'});
-	writeFileSync(
-		join(directory, 'nginx.conf'),
-		`master_process off;
-daemon off;
-user root;
-pid ${directory}/nginx.pid;
-error_log ${directory}/error.log;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path ${directory};
-	proxy_temp_path ${directory};
-	fastcgi_temp_path ${directory};
-	uwsgi_temp_path ${directory};
-	scgi_temp_path ${directory};
-	server {
-		listen 127.0.0.1:${port} ssl;
-		ssl_certificate ${directory}/cert.pem;
-		ssl_certificate_key ${directory}/key.pem;
-		location / { root ${directory}; }
-	}
-}
-`,
-	);
-	const child = startChild('nginx', ['-c', join(directory, 'nginx.conf'), '-p', directory]);
-	await waitForPort(port, 'https');
-	return {
-		name: 'nginx-tls',
+		name: options.tls ? 'nginx-tls' : 'nginx',
 		pid: child.pid,
 		port,
 		stop() {

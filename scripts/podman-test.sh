@@ -23,6 +23,7 @@ gets=300  # GET /container-test/ping, one keep-alive connection
 posts=100 # POST /container-test/items with a body
 work=$(mktemp -d /tmp/httptop-podman-test.XXXXXX)
 load_pid=
+https_pid=
 
 say() { printf 'podman-test: %s\n' "$*"; }
 fail() {
@@ -38,6 +39,7 @@ cleanup() {
 	tmux -L "$session" kill-server 2>/dev/null || true
 	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$session"
 	if [[ -n $load_pid ]]; then kill "$load_pid" 2>/dev/null || true; fi
+	if [[ -n $https_pid ]]; then kill "$https_pid" 2>/dev/null || true; fi
 	$PODMAN rm --force --ignore --time 0 "$server" >/dev/null 2>&1 || true
 	if [[ $status != 0 ]]; then
 		say "profiler log:"
@@ -167,6 +169,57 @@ if (problems.length > 0) {
 	process.exit(1);
 }
 EOF
+
+# ---- HTTPS from the container: Node's TLS on the host, seen through uprobes on the host's node ----
+https_requests=12
+say "snapshot: $https_requests HTTPS requests between a Node server and a Node client on the host"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+	-keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1 || fail "openssl could not make a certificate"
+node test/peers/https-server.mjs "$work/cert.pem" "$work/key.pem" >"$work/https.port" 2>/dev/null &
+https_pid=$!
+for _ in $(seq 100); do
+	grep -q '^port' "$work/https.port" 2>/dev/null && break
+	sleep 0.1
+done
+https_port=$(awk '/^port/ { print $2 }' "$work/https.port")
+[[ -n $https_port ]] || fail "the Node HTTPS server did not start"
+$PODMAN exec "$profiler" httptop --snapshot --format json --duration 6 --port "$https_port" >"$work/https.json" 2>"$work/https.err" &
+snapshot_pid=$!
+for _ in $(seq 300); do
+	grep -q '^httptop:' "$work/https.err" 2>/dev/null && break
+	kill -0 "$snapshot_pid" 2>/dev/null || break
+	sleep 0.1
+done
+paths=()
+for i in $(seq "$https_requests"); do paths+=("/container-tls/$i"); done
+timeout 60 node test/peers/https-client.mjs "https://127.0.0.1:$https_port" "${paths[@]}" --now >/dev/null 2>&1 \
+	|| fail "the Node HTTPS client failed"
+snapshot_status=0
+wait "$snapshot_pid" || snapshot_status=$?
+((snapshot_status == 0)) || {
+	cat "$work/https.err" >&2
+	fail "httptop --snapshot (HTTPS) exited with status $snapshot_status"
+}
+node - "$work/https.json" "$https_requests" <<'EOF' || fail "the snapshot does not hold the HTTPS exchanges (report above)"
+const [file, requests] = process.argv.slice(2);
+const report = JSON.parse(require('fs').readFileSync(file, 'utf8'));
+const rows = role => report.endpoints.filter(e => e.role === role && e.method === 'GET' && e.route.startsWith('/container-tls'));
+const sum = list => list.reduce((total, e) => total + e.count, 0);
+const problems = [];
+for (const role of ['server', 'client']) {
+	console.log(`podman-test:   HTTPS ${role}: ${sum(rows(role))} exchanges, tls ${[...new Set(rows(role).map(e => e.tls))].join(', ')}`);
+	if (sum(rows(role)) !== Number(requests)) problems.push(`${role}: ${sum(rows(role))} HTTPS exchanges, expected ${requests}`);
+	if (rows(role).some(e => e.tls !== true)) problems.push(`${role}: a row is not marked TLS`);
+}
+if (!report.capture.tls || report.capture.tls.openssl < 1) problems.push('no OpenSSL hooked in the container');
+if (problems.length > 0) {
+	console.error(JSON.stringify(report, null, 2).slice(0, 6000));
+	for (const problem of problems) console.error(`podman-test: ${problem}`);
+	process.exit(1);
+}
+EOF
+kill "$https_pid" 2>/dev/null || true
+https_pid=
 
 # ---- the live table in a real terminal (tmux), then q ----
 say "live: podman exec -it $profiler httptop in tmux"

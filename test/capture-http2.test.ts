@@ -6,20 +6,13 @@ import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
 import type {Exchange} from '../source/http/exchange.js';
-import {createLiveSource, type LiveSourceOptions} from '../source/pipeline/live-source.js';
 import {bpfSerialTest as bpfTest} from './helpers/bpf.js';
+import {capture} from './helpers/live-capture.js';
 import {eventually, sleep, startChild} from './helpers/processes.js';
 import {peersDirectory, scratch, startTlsNginx, waitForPort} from './helpers/tls-peers.js';
 
 const systemPython = '/usr/bin/python3';
 
-async function capture(t: ExecutionContext, options: Partial<LiveSourceOptions> = {}) {
-	const source = await createLiveSource({showQuery: false, ...options});
-	const exchanges: Exchange[] = [];
-	await source.start(batch => exchanges.push(...batch));
-	t.teardown(async () => source.stop());
-	return {source, exchanges};
-}
 
 type Expected = {readonly method: string; readonly path: string; readonly status: number; readonly count?: number; readonly grpcStatus?: number | null};
 

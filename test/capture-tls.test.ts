@@ -7,20 +7,13 @@ import {copyFileSync, existsSync, rmSync} from 'node:fs';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
 import type {Exchange} from '../source/http/exchange.js';
-import {createLiveSource, type LiveSourceOptions} from '../source/pipeline/live-source.js';
 import {bpfSerialTest as bpfTest} from './helpers/bpf.js';
+import {capture} from './helpers/live-capture.js';
 import {eventually, sleep, startChild} from './helpers/processes.js';
 import {goTlsPeers, makeCertificate, peersDirectory, scratch, startTlsNginx} from './helpers/tls-peers.js';
 
 const systemPython = '/usr/bin/python3';
 
-async function capture(t: ExecutionContext, options: Partial<LiveSourceOptions> = {}) {
-	const source = await createLiveSource({showQuery: false, ...options});
-	const exchanges: Exchange[] = [];
-	await source.start(batch => exchanges.push(...batch));
-	t.teardown(async () => source.stop());
-	return {source, exchanges};
-}
 
 type Expected = {readonly method: string; readonly path: string; readonly status: number};
 
