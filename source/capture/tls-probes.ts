@@ -257,9 +257,9 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 	};
 	const ourRoot = rootKey('/');
 
-	// A process's executable and TLS libraries, read through its own root when it has another (a container);
-	// false when the process is gone.
-	const inspectProcess = (pid: number): boolean => {
+	// A process's executable and (unless `libraries` is false) its TLS libraries, read through its own root when
+	// it has another (a container). Returns whether the process was there, and whether its root is ours.
+	const inspectProcess = (pid: number, libraries = true): {found: boolean; ourRoot: boolean} => {
 		let exe: string | null = null;
 		try {
 			exe = readlinkSync(`${proc}/${pid}/exe`);
@@ -268,12 +268,12 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		}
 
 		const root = rootKey(`${proc}/${pid}/root`);
-		if (root === null) return false;
+		if (root === null) return {found: false, ourRoot: true};
 		// Paths that outlive the process where they can: a short-lived client may exit while its file is hooked.
 		const within = root === ourRoot ? '' : `${proc}/${pid}/root`;
 		if (exe !== null && !exe.endsWith(' (deleted)')) inspect(`${within}${exe}`, exe);
-		for (const library of mappedLibraries(pid)) inspect(`${within}${library}`, library);
-		return exe !== null;
+		if (libraries) for (const library of mappedLibraries(pid)) inspect(`${within}${library}`, library);
+		return {found: exe !== null, ourRoot: within === ''};
 	};
 
 	const processIds = (): number[] => {
@@ -363,10 +363,12 @@ export function createTlsProber(options: TlsProberOptions): TlsProber {
 		},
 		processStarted(pid, file) {
 			if (stopped) return;
-			if (!inspectProcess(pid) && file?.startsWith('/')) inspect(file, file);
-			// The dynamic loader maps the libraries right after exec; dlopen may come later.
-			later(20, () => inspectProcess(pid));
-			later(250, () => inspectProcess(pid));
+			// Only the executable, at once: exec storms (a build) stay cheap. The library directories were hooked
+			// at start; a container's own libraries are looked for once the loader has mapped them; anything
+			// else (dlopen, a library elsewhere) waits for the rescan.
+			const {found, ourRoot: ours} = inspectProcess(pid, false);
+			if (!found && file?.startsWith('/')) inspect(file, file);
+			if (found && !ours) later(250, () => inspectProcess(pid));
 		},
 		stop() {
 			stopped = true;
