@@ -7,7 +7,8 @@ import {fileURLToPath} from 'node:url';
 import type {ExecutionContext} from 'ava';
 import type {Exchange} from '../source/http/exchange.js';
 import {createLiveSource, type LiveSourceOptions} from '../source/pipeline/live-source.js';
-import {bpfTest} from './helpers/bpf.js';
+// Serial: each test loads the BPF object on the worker's thread, and a load blocks the other tests' capture for a second.
+import {bpfSerialTest as bpfTest} from './helpers/bpf.js';
 import {eventually, sleep, startChild} from './helpers/processes.js';
 
 const peers = fileURLToPath(new URL('peers/', import.meta.url));
