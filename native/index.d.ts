@@ -41,16 +41,13 @@ export class BpfProgram {
 	/** Attaches every tracepoint program to the tracepoint its section names; returns "category/name" of each. */
 	attach(): string[];
 	/**
-	 * Attaches the named uprobe (or uretprobe, as its section says) program at a file offset of the ELF
-	 * file at `path`, in every process that maps that file. Returns an id for detachUprobe.
-	 */
-	attachUprobe(program: string, path: string, offset: number): number;
-	/**
-	 * The same for many sites, on a worker thread (each attach waits in the kernel): resolves with their ids,
-	 * or, when one fails, detaches those of the batch already attached and rejects.
+	 * Attaches each named uprobe (or uretprobe, as its section says) program at a file offset of the ELF
+	 * file at `path`, in every process that maps that file, on a worker thread (each attach waits in the
+	 * kernel): resolves with their ids, or, when one fails, detaches those of the batch already attached
+	 * and rejects.
 	 */
 	attachUprobes(sites: ReadonlyArray<{program: string; path: string; offset: number}>): Promise<number[]>;
-	/** Detaches one attachUprobe; an unknown id is ignored. */
+	/** Detaches one uprobe attachUprobes made; an unknown id is ignored. */
 	detachUprobe(id: number): void;
 	updateMap(name: string, key: Buffer, value: Buffer): void;
 	/** Sums a per-CPU array of u64 over all CPUs: one number per index. */

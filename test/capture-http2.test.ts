@@ -5,49 +5,16 @@
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import type {ExecutionContext} from 'ava';
-import type {Exchange} from '../source/http/exchange.js';
 import {bpfSerialTest as bpfTest} from './helpers/bpf.js';
+import {assertBothSides} from './helpers/both-sides.js';
 import {capture} from './helpers/live-capture.js';
-import {eventually, sleep, startChild} from './helpers/processes.js';
+import {startChild} from './helpers/processes.js';
 import {peersDirectory, scratch, startTlsNginx, waitForPort} from './helpers/tls-peers.js';
 
 const systemPython = '/usr/bin/python3';
+const h2c = {httpVersion: '2', tls: false};
+const h2 = {httpVersion: '2', tls: true};
 
-
-type Expected = {readonly method: string; readonly path: string; readonly status: number; readonly count?: number; readonly grpcStatus?: number | null};
-
-const matching = (exchanges: readonly Exchange[], pid: number, role: 'server' | 'client', want: Expected): Exchange[] =>
-	exchanges.filter(e => e.pid === pid && e.role === role && e.method === want.method && e.path === want.path && e.status === want.status);
-
-/** Every expected stream at both ends, exactly once (or `count` times) per side, HTTP/2, with the same bytes at both ends. */
-async function assertStreams(
-	t: ExecutionContext,
-	exchanges: readonly Exchange[],
-	ends: {readonly server: number; readonly client: number},
-	expected: readonly Expected[],
-	tls = false,
-): Promise<void> {
-	const complete = (): boolean => expected.every(want =>
-		matching(exchanges, ends.server, 'server', want).length >= (want.count ?? 1)
-		&& matching(exchanges, ends.client, 'client', want).length >= (want.count ?? 1));
-	await eventually(complete, 15_000);
-	await sleep(300);
-	for (const want of expected) {
-		const what = `${want.method} ${want.path} ${want.status}`;
-		const server = matching(exchanges, ends.server, 'server', want);
-		const client = matching(exchanges, ends.client, 'client', want);
-		t.is(server.length, want.count ?? 1, `${what}: server side`);
-		t.is(client.length, want.count ?? 1, `${what}: client side`);
-		for (const e of [...server, ...client]) {
-			t.is(e.httpVersion, '2', `${what}: HTTP/2`);
-			t.is(e.tls, tls, `${what}: tls`);
-			if (want.grpcStatus !== undefined) t.is(e.grpcStatus, want.grpcStatus, `${what}: grpc-status`);
-		}
-
-		const bytes = (sides: readonly Exchange[]): string => sides.map(e => `${e.requestBytes}/${e.responseBytes}`).sort().join(' ');
-		t.is(bytes(server), bytes(client), `${what}: both ends count the same bytes, stream by stream`);
-	}
-}
 
 async function startNghttpd(t: ExecutionContext): Promise<{pid: number; port: number; root: string}> {
 	const root = scratch(t, 'httptop-nghttpd-');
@@ -69,8 +36,8 @@ bpfTest('nghttpd and curl --http2-prior-knowledge: each stream once per side, a 
 	t.is(await index.exited(), 0);
 	const missing = startChild('curl', ['-s', '--http2-prior-knowledge', '-o', '/dev/null', `${base}/missing`]);
 	t.is(await missing.exited(), 0);
-	await assertStreams(t, exchanges, {server: nghttpd.pid, client: index.pid}, [{method: 'GET', path: '/index.html', status: 200}]);
-	await assertStreams(t, exchanges, {server: nghttpd.pid, client: missing.pid}, [{method: 'GET', path: '/missing', status: 404}]);
+	await assertBothSides(t, exchanges, {server: nghttpd.pid, client: index.pid}, [{method: 'GET', path: '/index.html', status: 200}], h2c);
+	await assertBothSides(t, exchanges, {server: nghttpd.pid, client: missing.pid}, [{method: 'GET', path: '/missing', status: 404}], h2c);
 	const response = exchanges.find(e => e.pid === index.pid)!;
 	t.is(response.host, `127.0.0.1:${nghttpd.port}`, ':authority is the host');
 });
@@ -80,10 +47,10 @@ bpfTest('h2load with ten streams at once on a connection, and ten 64 KiB respons
 	const {source, exchanges} = await capture(t, {ports: [nghttpd.port]});
 	const small = startChild('h2load', ['-n', '200', '-c', '2', '-m', '10', `http://127.0.0.1:${nghttpd.port}/index.html`]);
 	t.is(await small.exited(), 0);
-	await assertStreams(t, exchanges, {server: nghttpd.pid, client: small.pid}, [{method: 'GET', path: '/index.html', status: 200, count: 200}]);
+	await assertBothSides(t, exchanges, {server: nghttpd.pid, client: small.pid}, [{method: 'GET', path: '/index.html', status: 200, count: 200}], h2c);
 	const big = startChild('h2load', ['-n', '10', '-c', '1', '-m', '10', `http://127.0.0.1:${nghttpd.port}/big.bin`]);
 	t.is(await big.exited(), 0);
-	await assertStreams(t, exchanges, {server: nghttpd.pid, client: big.pid}, [{method: 'GET', path: '/big.bin', status: 200, count: 10}]);
+	await assertBothSides(t, exchanges, {server: nghttpd.pid, client: big.pid}, [{method: 'GET', path: '/big.bin', status: 200, count: 10}], h2c);
 	t.true(exchanges.filter(e => e.path === '/big.bin').every(e => e.responseBytes > 65_536), 'each 64 KiB body counted whole, with its frames');
 	t.is(source.health().http.unpaired, 0);
 	t.is(source.health().http.truncated, 0, 'no header block was cut off by a large DATA frame');
@@ -97,22 +64,22 @@ bpfTest('gRPC (python3-grpcio, generic handlers): the route is the method, the s
 	const client = startChild(systemPython, [join(peersDirectory, 'grpc-client.py'), String(port)]);
 	t.is(await client.exited(), 0);
 	t.deepEqual(client.output().trim().split('\n'), ['50', '5', '5'], 'the client saw two answers and NOT_FOUND');
-	await assertStreams(t, exchanges, {server: server.pid, client: client.pid}, [
+	await assertBothSides(t, exchanges, {server: server.pid, client: client.pid}, [
 		{method: 'POST', path: '/test.Echo/Say', status: 200, count: 2, grpcStatus: 0},
 		{method: 'POST', path: '/test.Echo/Fail', status: 200, grpcStatus: 5},
-	]);
+	], h2c);
 });
 
 bpfTest('node:http2 server and client: a POST body, a 404, and ten 64 KiB responses at once', async t => {
 	const {exchanges} = await capture(t);
 	const peers = startChild(process.execPath, [join(peersDirectory, 'http2-peers.mjs')]);
 	await peers.waitForLine(/^done/, 20_000);
-	await assertStreams(t, exchanges, {server: peers.pid, client: peers.pid}, [
+	await assertBothSides(t, exchanges, {server: peers.pid, client: peers.pid}, [
 		{method: 'GET', path: '/a', status: 200},
 		{method: 'POST', path: '/b', status: 200},
 		{method: 'GET', path: '/missing', status: 404},
 		{method: 'GET', path: '/big', status: 200, count: 10},
-	]);
+	], h2c);
 	const post = exchanges.find(e => e.path === '/b' && e.role === 'client')!;
 	t.true(post.requestBytes > 3000, 'the request body is counted');
 });
@@ -123,10 +90,10 @@ bpfTest('nginx with `listen ssl http2` and curl --http2: HTTP/2 over TLS, from t
 	const base = `https://127.0.0.1:${nginx.tlsPort}`;
 	const curl = startChild('curl', ['-sk', '--http2', ...[`${base}/index.html`, `${base}/big.bin`, `${base}/missing`].flatMap(url => ['-o', '/dev/null', url])]);
 	t.is(await curl.exited(), 0);
-	await assertStreams(t, exchanges, {server: nginx.pid, client: curl.pid}, [
+	await assertBothSides(t, exchanges, {server: nginx.pid, client: curl.pid}, [
 		{method: 'GET', path: '/index.html', status: 200},
 		{method: 'GET', path: '/big.bin', status: 200},
 		{method: 'GET', path: '/missing', status: 404},
-	], true);
+	], h2);
 	t.true(exchanges.find(e => e.path === '/big.bin')!.responseBytes > nginx.bigBytes);
 });

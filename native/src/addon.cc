@@ -68,7 +68,6 @@ public:
 		return DefineClass(env, "BpfProgram",
 				   {
 					   InstanceMethod("attach", &Program::Attach),
-					   InstanceMethod("attachUprobe", &Program::AttachUprobe),
 					   InstanceMethod("attachUprobes", &Program::AttachUprobes),
 					   InstanceMethod("detachUprobe", &Program::DetachUprobe),
 					   InstanceMethod("updateMap", &Program::UpdateMap),
@@ -167,21 +166,6 @@ private:
 		auto promise = worker->Promise();
 		worker->Queue();
 		return promise;
-	}
-
-	// attachUprobe(program, path, offset): number
-	Napi::Value AttachUprobe(const Napi::CallbackInfo &info) {
-		Napi::Env env = info.Env();
-		if (!info[0].IsString() || !info[1].IsString() || !info[2].IsNumber())
-			throw Napi::TypeError::New(env, "attachUprobe(program, path, offset)");
-		int id;
-		try {
-			id = Loaded(env).AttachUprobe(info[0].As<Napi::String>(), info[1].As<Napi::String>(),
-						      static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()));
-		} catch (const std::exception &e) {
-			throw Napi::Error::New(env, e.what());
-		}
-		return Napi::Number::New(env, id);
 	}
 
 	// detachUprobe(id)
