@@ -6,7 +6,7 @@
 
 import type {Exchange, Role} from '../http/exchange.js';
 import {otherLabel, type Cell} from './cell.js';
-import {latencyP99, summarizeLatency, walkedTogether} from './latency.js';
+import {latencyP99, summarizeLatency} from './latency.js';
 import {recentSlowMs} from './samples.js';
 import type {GroupBy, LatencySummary, Row, StatusClasses} from './types.js';
 import {WindowSums, windowSeconds} from './windows.js';
@@ -61,8 +61,12 @@ type Summary = {
 	readonly bytesOut: number;
 	readonly lastSeenMs: number;
 	readonly status: StatusClasses;
-	readonly grpcStatusCodes: ReadonlyArray<{readonly code: number; readonly count: number}>;
 };
+
+const classes = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** A status code's class (codes out of range count in the nearest). */
+const classOf = (status: number): keyof StatusClasses => classes[Math.min(4, Math.max(0, Math.floor(status / 100) - 1))]!;
 
 function summaryOf(cells: readonly Cell[]): Summary {
 	const first = cells[0]!.identity;
@@ -74,7 +78,7 @@ function summaryOf(cells: readonly Cell[]): Summary {
 	let bytesIn = 0;
 	let bytesOut = 0;
 	let lastSeenMs = -Infinity;
-	const classes = [0, 0, 0, 0, 0];
+	const status = {'1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0};
 	for (const cell of cells) {
 		const {identity} = cell;
 		role = identity.role === role ? role : null;
@@ -89,8 +93,7 @@ function summaryOf(cells: readonly Cell[]): Summary {
 		bytesIn += cell.bytesIn;
 		bytesOut += cell.bytesOut;
 		lastSeenMs = Math.max(lastSeenMs, cell.lastSeenMs);
-		// 0 for 1xx ... 4 for 5xx (codes out of range count in the nearest class)
-		classes[Math.min(4, Math.max(0, Math.floor(identity.status / 100) - 1))]! += cell.count;
+		status[classOf(identity.status)] += cell.count;
 	}
 	const other = first.isOther;
 	return {
@@ -105,8 +108,7 @@ function summaryOf(cells: readonly Cell[]): Summary {
 		bytesIn,
 		bytesOut,
 		lastSeenMs,
-		status: {'1xx': classes[0]!, '2xx': classes[1]!, '3xx': classes[2]!, '4xx': classes[3]!, '5xx': classes[4]!},
-		grpcStatusCodes: codeCounts(cells, cell => cell.identity.grpcStatus),
+		status,
 	};
 }
 
@@ -123,6 +125,7 @@ export class TableRow implements Row {
 	private latency: LatencySummary | null = null;
 	private ttfb: LatencySummary | null = null;
 	private paths: readonly string[] | null = null;
+	private grpc: ReadonlyArray<{readonly code: number; readonly count: number}> | null = null;
 
 	constructor(readonly key: string, readonly cells: readonly Cell[], private readonly context: RowContext) {}
 
@@ -199,7 +202,7 @@ export class TableRow implements Row {
 	}
 
 	get grpcStatusCodes(): ReadonlyArray<{readonly code: number; readonly count: number}> {
-		return this.summary().grpcStatusCodes;
+		return this.grpc ??= codeCounts(this.cells, cell => cell.identity.grpcStatus);
 	}
 
 	get errorRate(): number {
@@ -263,8 +266,7 @@ export class TableRow implements Row {
 
 	/** p99 total time alone: what sorting or filtering every row by it reads. */
 	latencyP99(): number {
-		// Many cells are added up whatever is read of them: then all the quantiles, kept for the view.
-		return this.latency === null && this.cells.length <= walkedTogether ? latencyP99(this.cells.map(cell => cell.latency)) : this.latencyMs.p99;
+		return this.latency === null ? latencyP99(this.cells.map(cell => cell.latency)) : this.latency.p99;
 	}
 
 	get ttfbMs(): LatencySummary {
@@ -293,6 +295,7 @@ export class TableRow implements Row {
 		void this.latencyMs;
 		void this.ttfbMs;
 		void this.examplePaths;
+		void this.grpcStatusCodes;
 	}
 }
 

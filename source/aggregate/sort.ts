@@ -53,13 +53,21 @@ export function compareRows(sort: Sort): (a: Row, b: Row) => number {
 	return (a, b) => (direction * compareValues(extract(a), extract(b))) || compareKeys(a, b);
 }
 
-/** A sorted copy. Each row's value is read once, not once per comparison. */
+/** A sorted copy. Each row's value and key are read once, not once per comparison. */
 export function sortRows(rows: readonly Row[], sort: Sort): Row[] {
 	const extract = extractors[sort.column];
 	const direction = sort.descending ? -1 : 1;
 	const values = rows.map(row => extract(row));
+	const keys = rows.map(row => row.key);
 	const indices = rows.map((_, index) => index);
-	indices.sort((a, b) => (direction * compareValues(values[a]!, values[b]!)) || compareKeys(rows[a]!, rows[b]!));
+	const byKey = (a: number, b: number): number => keys[a]! < keys[b]! ? -1 : (keys[a]! > keys[b]! ? 1 : 0);
+	if (values.every(value => typeof value === 'number')) {
+		// NaN sorts as the smallest value, as in compareValues.
+		const numbers = Float64Array.from(values as number[], value => Number.isNaN(value) ? -Infinity : value);
+		indices.sort((a, b) => (numbers[a] === numbers[b] ? 0 : (numbers[a]! < numbers[b]! ? -direction : direction)) || byKey(a, b));
+	} else {
+		indices.sort((a, b) => (direction * compareValues(values[a]!, values[b]!)) || byKey(a, b));
+	}
 	return indices.map(index => rows[index]!);
 }
 
