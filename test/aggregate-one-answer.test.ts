@@ -2,7 +2,9 @@
 // in every grouping and filter that selects them, after cells expired too. The
 // aggregator once kept an endpoint row's figures since start (expired status
 // codes and processes included) while every other view counted live cells
-// only; these tests fail on that. And the dimensions TLS, protocol and gRPC
+// only; these tests fail on that. So did a server's client that went quiet:
+// its peer cells expired while the endpoint row kept counting its exchanges.
+// And the dimensions TLS, protocol and gRPC
 // status: what a row says of them, the errors gRPC adds, the drill-down's
 // gRPC codes and the filters on them.
 
@@ -65,6 +67,29 @@ test('after a status code and a process of an endpoint expire, every view of the
 	}
 	const detail = aggregator.detail(endpoint[0]!.key, view, nowMs)!;
 	t.deepEqual(detail.statusCodes, [{code: 200, count: live.length}]);
+});
+
+test('a client that went quiet stays in the peer view while the endpoint row it was counted in still counts it', (t) => {
+	const aggregator = createAggregator({idleExpiryMs: 10_000});
+	const sent: Exchange[] = [];
+	// /b on port 80: 10.0.0.5 calls it for the first 5 s, 10.0.0.6 every 100 ms for 30 s.
+	for (let i = 0; i < 300; i++) {
+		const quiet = i < 50 && i % 2 === 0;
+		const startMs = t0 + i * 100;
+		sent.push(makeExchange({local: {address: '10.0.0.1', port: 80}, remote: {address: quiet ? '10.0.0.5' : '10.0.0.6', port: 40_000}, path: '/b',
+			startMs, firstByteMs: startMs + 1, endMs: startMs + 2 + (i % 11)}));
+	}
+	aggregator.add(sent);
+	const nowMs = t0 + 30_500; // 10.0.0.5 idle for 25 s, the endpoint not at all
+	const endpoint = aggregator.snapshot(view, nowMs).rows;
+	t.is(endpoint.length, 1);
+	t.is(endpoint[0]!.count, 300);
+	const peers = aggregator.snapshot({...view, groupBy: 'peer'}, nowMs).rows;
+	t.deepEqual(peers.map(row => [row.label, row.count]), [['10.0.0.6', 275], ['10.0.0.5', 25]]);
+	t.is(sum(aggregator.snapshot({...view, filter: filtered('peer=10.0.0.5')}, nowMs).rows), 25);
+	// Once the endpoint goes quiet too, both leave together.
+	t.is(aggregator.snapshot(view, t0 + 41_000).rows.length, 0);
+	t.is(aggregator.snapshot({...view, groupBy: 'peer'}, t0 + 41_000).rows.length, 0);
 });
 
 test('a row says whether its exchanges were TLS and which protocol; mixed, it says null', (t) => {

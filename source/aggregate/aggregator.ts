@@ -7,7 +7,8 @@
 // Two tables of cells: `endpoints` counts every exchange; `peers` counts the
 // server-side exchanges once more, split by the client's address, for the peer
 // grouping and `peer=` filters (a client's peer, the server it calls, is part
-// of its endpoint identity already). Each table holds cells of at most maxRows
+// of its endpoint identity already), and expires with the endpoint table's
+// cell of the same exchanges, so that both count them. Each table holds cells of at most maxRows
 // rows (and maxRows x cellsPerRow cells); past that, traffic lands in
 // "(other)" cells, counted everywhere, shown as the "(other)" row.
 
@@ -96,16 +97,17 @@ class Table {
 	 * was last seen before `oldestSeenMs` (cells only get newer), so the walk
 	 * waits until some cell may be due.
 	 */
-	expire(cutoffMs: number): void {
+	expire(cutoffMs: number, lastSeenOf = (cell: Cell): number => cell.lastSeenMs): void {
 		if (cutoffMs <= this.oldestSeenMs) {
 			return;
 		}
 		let oldest = Infinity;
 		for (const cell of this.cells.values()) {
-			if (cell.lastSeenMs < cutoffMs) {
+			const lastSeenMs = lastSeenOf(cell);
+			if (lastSeenMs < cutoffMs) {
 				this.remove(cell);
 			} else {
-				oldest = Math.min(oldest, cell.lastSeenMs);
+				oldest = Math.min(oldest, lastSeenMs);
 			}
 		}
 		this.oldestSeenMs = oldest;
@@ -352,7 +354,9 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 		const grouped = new Map<string, Cell[]>();
 		if (view.groupBy === 'endpoint' && !usesPeers) {
 			for (const [key, cells] of endpoints.rows) {
-				const keptCells = view.role === 'both' && filter === null ? cells.slice() : cells.filter(cell => kept(cell));
+				// The table's own array when every cell is kept: a row reads its cells' figures when asked, so it
+				// counts what they hold then either way; the rows on screen are read at the tick.
+				const keptCells = view.role === 'both' && filter === null ? cells : cells.filter(cell => kept(cell));
 				if (keptCells.length > 0) {
 					grouped.set(key, keptCells);
 				}
@@ -433,8 +437,11 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	}
 
 	function snapshot(view: ViewOptions, nowMs: number): Snapshot {
+		// A server's cell in the peer table lives as long as its endpoint cell, which counts the same
+		// exchanges: a client gone quiet stays in the peer view while the endpoint row still counts it.
+		peers.expire(nowMs - idleExpiryMs, cell => cell.identity.isOther ? cell.lastSeenMs
+			: endpoints.cells.get(cellKey({...cell.identity, peer: null}))?.lastSeenMs ?? cell.lastSeenMs);
 		endpoints.expire(nowMs - idleExpiryMs);
-		peers.expire(nowMs - idleExpiryMs);
 		const context = rowContext(view, nowMs);
 		const filter = activeFilter(view);
 		let rows: TableRow[] = [];

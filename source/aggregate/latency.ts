@@ -210,7 +210,7 @@ export class LatencySketch {
 
 export const emptyLatency: LatencySummary = {p50: 0, p90: 0, p99: 0, max: 0, mean: 0};
 
-/** For a p99 alone, up to this many sketches are walked together; more are added up into one first. */
+/** Up to this many sketches are walked together; more are added up into one first. */
 const walkedTogether = 8;
 const cursors = new Int32Array(walkedTogether);
 const scratch = new LatencySketch();
@@ -234,9 +234,9 @@ function together(sketches: readonly LatencySketch[]): LatencySketch {
  * The values of quantiles `qs` (highest first) of the sketches taken together:
  * one walk down their buckets from the highest key, each step taking that
  * key's count in every sketch, until the lowest quantile is reached. Each
- * sketch has a cursor: a pair (sparse) or a key (dense). A p99 is a few steps
- * from the top, so a few sketches are walked as they are; a walk down to p50
- * is shorter on the sketches added up into one, as is any walk of many.
+ * sketch has a cursor: a pair (sparse) or a key (dense). Many sketches (a row
+ * of thousands of cells) are first added up into one, reading each sketch's
+ * buckets in order rather than one bucket of each per step.
  */
 function quantiles(sketches: readonly LatencySketch[], qs: readonly number[]): number[] {
 	let count = 0;
@@ -300,7 +300,7 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 	if (count === 0) {
 		return emptyLatency;
 	}
-	const [p99, p90, p50] = quantiles(sketches.length > 1 ? [together(sketches)] : sketches, ranks);
+	const [p99, p90, p50] = quantiles(sketches.length > walkedTogether ? [together(sketches)] : sketches, ranks);
 	const sum = sketches.reduce((total, sketch) => total + sketch.sum, 0);
 	return {p50: p50!, p90: p90!, p99: p99!, max: sketches.reduce((highest, sketch) => Math.max(highest, sketch.max), -Infinity), mean: sum / count};
 }
