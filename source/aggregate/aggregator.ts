@@ -52,8 +52,8 @@ class Table {
 
 	constructor(private readonly maxRows: number, private readonly pathsPerCell: number) {}
 
-	/** The cell of a key: found, or made of the identity, or (when the table is full) the matching "(other)" cell. */
-	cellOf(key: string, identityOf: () => Identity): Cell {
+	/** The cell of a key: found, or made of the identity, or (when the table is full) the matching "(other)" cell; `seenMs`: when what it is about to count ended. */
+	cellOf(key: string, identityOf: () => Identity, seenMs: number): Cell {
 		const found = this.cells.get(key);
 		if (found !== undefined) {
 			return found;
@@ -62,11 +62,11 @@ class Table {
 		const row = capKey(identity);
 		if (!identity.isOther && ((!this.rows.has(row) && this.rows.size >= this.maxRows) || this.cells.size - this.others.length >= this.maxRows * cellsPerRow)) {
 			const other = otherOf(identity);
-			return this.cellOf(cellKey(other), () => other);
+			return this.cellOf(cellKey(other), () => other, seenMs);
 		}
 		const cell = new Cell(key, identity, this.pathsPerCell);
 		this.cells.set(key, cell);
-		this.oldestSeenMs = -Infinity; // it may record an exchange older than every other
+		this.oldestSeenMs = Math.min(this.oldestSeenMs, seenMs); // it may record an exchange older than every other
 		if (identity.isOther) {
 			this.others.push(cell);
 		} else {
@@ -120,7 +120,7 @@ class Table {
 			if (route !== cell.identity.route && !cell.identity.isOther) {
 				this.remove(cell);
 				const identity = {...cell.identity, route};
-				this.cellOf(cellKey(identity), () => identity).absorb(cell);
+				this.cellOf(cellKey(identity), () => identity, cell.lastSeenMs).absorb(cell);
 			}
 		}
 	}
@@ -291,7 +291,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			}
 		}
 		const key = requestKey(connection.stem, exchange.method, node.route, exchange.host, exchange.status, exchange.grpcStatus, protocol, connection.server ? peer : null);
-		const cell = table.cellOf(key, () => identityOf(connection, exchange, node.route, peer));
+		const cell = table.cellOf(key, () => identityOf(connection, exchange, node.route, peer), exchange.endMs);
 		if (!cell.identity.isOther) {
 			cached ??= [];
 			cache.byRoute.set(node, cached);
@@ -318,9 +318,12 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 			figures.error = isError(exchange.role, exchange.status, exchange.grpcStatus);
 			figures.bytesIn = server ? exchange.requestBytes : exchange.responseBytes;
 			figures.bytesOut = server ? exchange.responseBytes : exchange.requestBytes;
-			cellOf(endpoints, connection.endpointCells, node, exchange, connection, server ? null : connection.service).record(exchange, figures);
+			const endpointCell = cellOf(endpoints, connection.endpointCells, node, exchange, connection, server ? null : connection.service);
+			endpointCell.record(exchange, figures);
 			if (server) {
-				cellOf(peers, connection.peerCells, node, exchange, connection, exchange.remote.address).record(exchange, figures);
+				const peerCell = cellOf(peers, connection.peerCells, node, exchange, connection, exchange.remote.address);
+				peerCell.record(exchange, figures);
+				peerCell.endpointCell = endpointCell;
 			}
 			const roleTotals = server ? totals.server : totals.client;
 			roleTotals.count++;
@@ -439,8 +442,7 @@ export function createAggregator(options: CreateAggregatorOptions = {}): Aggrega
 	function snapshot(view: ViewOptions, nowMs: number): Snapshot {
 		// A server's cell in the peer table lives as long as its endpoint cell, which counts the same
 		// exchanges: a client gone quiet stays in the peer view while the endpoint row still counts it.
-		peers.expire(nowMs - idleExpiryMs, cell => cell.identity.isOther ? cell.lastSeenMs
-			: endpoints.cells.get(cellKey({...cell.identity, peer: null}))?.lastSeenMs ?? cell.lastSeenMs);
+		peers.expire(nowMs - idleExpiryMs, cell => Math.max(cell.lastSeenMs, cell.endpointCell?.lastSeenMs ?? -Infinity));
 		endpoints.expire(nowMs - idleExpiryMs);
 		const context = rowContext(view, nowMs);
 		const filter = activeFilter(view);

@@ -101,6 +101,8 @@ export class Cell {
 	bytesIn = 0; // received by the traced process
 	bytesOut = 0;
 	lastSeenMs = -Infinity;
+	/** A server's cell in the peer table: the endpoint table's cell its last exchange was counted in too (it expires with that one). */
+	endpointCell: Cell | null = null;
 	readonly latency = new LatencySketch(); // request start to response end, ms
 	readonly ttfb = new LatencySketch(); // request start to first response byte, ms
 	readonly ring = newRing();
