@@ -339,3 +339,19 @@ test('a row whose every exchange took no measurable time (all in the zero bucket
 	t.deepEqual(row?.latencyMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
 	t.deepEqual(row?.ttfbMs, {p50: 0, p90: 0, p99: 0, max: 0, mean: 0});
 });
+
+test('a bucket counts past 2^32 (a busy cell over days, a row added up) without wrapping, sparse or dense', (t) => {
+	const busy = new LatencySketch();
+	busy.add(2, keyOf(2), 2 ** 31); // past int32 once more: the pairs give way to the dense store
+	busy.add(2, keyOf(2), 2 ** 31);
+	busy.add(2, keyOf(2), 2 ** 31); // 3 x 2^31 in one bucket: a Uint32 bucket would hold 2^31
+	busy.add(50, keyOf(50), 2 ** 31 + 1000);
+	const quiet = new LatencySketch();
+	quiet.add(50, keyOf(50), 5); // sparse
+	const many = Array.from({length: 10}, () => busy); // more than are walked together: added up first
+	for (const sketches of [[busy], [busy, quiet], many]) {
+		const summary = summarizeLatency(sketches);
+		t.true(Math.abs(summary.p50 - 2) <= 2 * LATENCY_RELATIVE_ERROR, `p50 ${summary.p50}`);
+		t.true(Math.abs(summary.p99 - 50) <= 50 * LATENCY_RELATIVE_ERROR, `p99 ${summary.p99}`);
+	}
+});

@@ -5,21 +5,22 @@
 // at 0 (clock skew between CPUs gives negative ones).
 //
 // The bucket counts are kept in a store of our own, not the library's
-// DenseStore, which keeps a plain JS array grown 128 buckets at a time, 8
-// bytes a bucket: about 4 kB a sketch over a typical latency range. A tick
-// that reads a row of 15,000 cells reads all of them, and on a VM each
-// scattered kilobyte costs (docs/benchmarks.md: RSS and tick times). Ours is
-// sparse while a sketch has few distinct buckets, as most cells do: sorted
-// [key, count] pairs in an Int32Array, 8 bytes per bucket in use, which a
-// merge reads as they are. Past `sparseLimit` distinct buckets (or a count
-// past int32) it is dense: a Uint32Array from the lowest key in use to the
-// highest, grown 32 buckets at a time, 4 bytes a bucket.
+// DenseStore, a plain JS array grown 128 buckets at a time: about 4 kB a
+// sketch over a typical latency range, all of which a tick reading a row of
+// 15,000 cells reads (198 MB RSS after the 1,000,000-path flood, against 135;
+// docs/benchmarks.md). Ours is sparse while a sketch has few distinct
+// buckets, as most cells do: sorted [key, count] pairs in an Int32Array, 8
+// bytes per bucket in use, which a merge or a walk reads as they are. Past
+// `sparseLimit` distinct buckets (or a count past int32) it is dense: a
+// Float64Array from the lowest key in use to the highest, grown 32 buckets at
+// a time. Doubles, not Uint32: a busy cell, and more so the scratch sketch a
+// row's cells are added up in, would pass 2^32 in one bucket within days.
 //
 // Quantiles follow DDSketch's rank rule, the value of rank floor(q * (n - 1)),
-// clamped to the exact min and max. A row's sketches are added up into one
-// dense scratch sketch and walked from the top key down to the lowest
-// quantile asked (p99, what a sort reads of every row, is a few buckets from
-// the top).
+// clamped to the exact min and max. A row's sketches are walked together from
+// the top key down to the lowest quantile asked (p99, what a sort reads of
+// every row, is a few buckets from the top); a row of many cells is first
+// added up into one scratch sketch.
 
 import {DDSketch} from '@datadog/sketches-js';
 import type {LatencySummary} from './types.js';
@@ -31,7 +32,7 @@ const {mapping} = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 const chunk = 32;
 const sparseLimit = 128;
 const countLimit = 0x7fffffff;
-const noBins = new Uint32Array(0);
+const noBins = new Float64Array(0);
 
 /** The bucket key of a duration in ms (NaN: the zero bucket); worked out once per exchange for every sketch it goes in. */
 export const keyOf = (ms: number): number => ms > mapping.minPossible ? mapping.key(ms) : Number.NaN;
@@ -130,7 +131,7 @@ export class LatencySketch {
 		const {bins, offset} = this;
 		if (low < offset || high >= offset + bins.length) {
 			const start = Math.floor(low / chunk) * chunk;
-			const grown = new Uint32Array((Math.floor(high / chunk) + 1) * chunk - start);
+			const grown = new Float64Array((Math.floor(high / chunk) + 1) * chunk - start);
 			if (this.maxKey >= this.minKey) {
 				grown.set(bins.subarray(this.minKey - offset, this.maxKey - offset + 1), this.minKey - start);
 			}
