@@ -308,7 +308,7 @@ export function summarizeLatency(sketches: readonly LatencySketch[]): LatencySum
 
 /** p99 alone, as summarizeLatency gives it: what sorting or filtering every row by p99 reads. */
 export const latencyP99 = (sketches: readonly LatencySketch[]): number =>
-	sketches.some(sketch => sketch.count > 0) ? quantiles(sketches.length > walkedTogether ? [together(sketches)] : sketches, p99Only)[0]! : 0;
+	quantiles(sketches.length > walkedTogether ? [together(sketches)] : sketches, p99Only)[0]!; // 0 when empty
 
 /** Display buckets: a 1-2-5 series of upper bounds from 10 µs to 100 s. */
 const displayBounds: readonly number[] = (() => {
