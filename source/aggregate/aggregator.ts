@@ -7,10 +7,11 @@
 // Two tables of cells: `endpoints` counts every exchange; `peers` counts the
 // server-side exchanges once more, split by the client's address, for the peer
 // grouping and `peer=` filters (a client's peer, the server it calls, is part
-// of its endpoint identity already), and expires with the endpoint table's
-// cell of the same exchanges, so that both count them. Each table holds cells of at most maxRows
-// rows (and maxRows x cellsPerRow cells); past that, traffic lands in
-// "(other)" cells, counted everywhere, shown as the "(other)" row.
+// of its endpoint identity already); a peer cell expires with the endpoint
+// cell of the same exchanges, so that both tables count them. Each table
+// holds cells of at most maxRows rows (and maxRows x cellsPerRow cells); past
+// that, traffic lands in "(other)" cells, counted everywhere, shown as the
+// "(other)" row.
 
 import {addressOfEndpointText, endpointText, isUnixAddress, type Exchange, type Role} from '../http/exchange.js';
 import {Cell, capKey, cellKey, isError, otherLabel, protocolOf, requestKey, stemKey, type ExchangeFigures, type Identity} from './cell.js';
