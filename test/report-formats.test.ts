@@ -5,10 +5,17 @@
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {PassThrough} from 'node:stream';
 import test from 'ava';
 import {parse} from 'csv-parse/sync';
 import {createAggregator} from '../source/aggregate/index.js';
 import type {GroupBy, Row, Snapshot} from '../source/aggregate/types.js';
+import type {CaptureEvent} from '../source/capture/events.js';
+import type {EventSink, Tracer, TracerOptions} from '../source/capture/tracer.js';
+import {parseCommandLine} from '../source/cli/options.js';
+import {runSnapshot} from '../source/cli/run-snapshot.js';
+import {createHttpAssembler, type Http2Counters} from '../source/http/assembler.js';
+import {createLiveSource} from '../source/pipeline/live-source.js';
 import {createRecorder} from '../source/record/index.js';
 import {csvHeader} from '../source/report/csv.js';
 import {buildReport, renderReport, type Report, type ReportFormat, type ReportMeta} from '../source/report/index.js';
@@ -17,6 +24,8 @@ import {assertBuilt, cliPath} from './helpers/cli.js';
 import {schemaErrors} from './helpers/json-schema.js';
 import {hasTmux, startTmux} from './helpers/tmux.js';
 import {makeExchange} from './helpers/ui-exchanges.js';
+import {joinedLate, loadH2Fixture} from './fixtures/h2/load.js';
+import {loadFixture, truncateTo} from './fixtures/http/load.js';
 
 const schema = JSON.parse(readFileSync(new URL('../source/report/report.schema.json', import.meta.url), 'utf8'));
 
@@ -108,7 +117,7 @@ test('the report divides counts by its own period and rounds to the microsecond'
 	t.is(report.endpoints[1]!.ratePerSec, 3);
 	t.is(report.totals.ratePerSec, 15.5);
 	t.is(report.endpoints[0]!.latencyMs.p50, 2.123);
-	t.deepEqual(report.capture, {events: 500, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4, tls: null});
+	t.deepEqual(report.capture, {events: 500, dropped: 1, truncated: 2, parseErrors: 3, unpaired: 4, tls: null, http2: null});
 });
 
 test('example paths lose their query unless --show-query', t => {
@@ -340,4 +349,108 @@ test.serial('--snapshot --format table on a 120-column terminal: 20 rows take a 
 	t.false(/[─│┌┐└┘├┤┬┴┼]/.test(report.join('\n')), 'no border, no rule between rows');
 	t.true(table.every(line => line.length <= 120));
 	t.false((await session.display('#{pane_title}')).includes('pwned'), 'captured bytes did not set the title');
+});
+
+// The live capture with a tracer that hands over recorded events, as the drain thread
+// would, instead of attaching BPF: the live source's own assembler, health and
+// runSnapshot's report are the real ones.
+const recordedTracer = (events: readonly CaptureEvent[]) => (_options: TracerOptions, sink: EventSink): Tracer => {
+	const delivery = setImmediate(() => {
+		sink.begin();
+		for (const event of events) sink.event(event);
+		sink.end();
+	});
+	return {
+		tracepoints: [],
+		taskStorage: true,
+		counters: () => ({
+			records: events.length, ringbufDrops: 0, truncated: 0, readFaults: 0, conns: 0, skippedChunks: 0,
+			notHttpConns: 0, argsFull: 0, filteredConns: 0, tlsConns: 0, tlsUnbound: 0, tlsNotHttp: 0,
+		}),
+		drainStats: () => ({batches: 1, records: events.length, bytes: 0, droppedBatches: 0, droppedRecords: 0}),
+		events: () => events.length,
+		tls: () => null,
+		tlsSettled: async () => undefined,
+		stop() {
+			clearImmediate(delivery);
+		},
+	};
+};
+
+/** `httptop --snapshot --format <format>` over a live capture of `events`: the report's text. */
+async function liveSnapshot(events: readonly CaptureEvent[], format: ReportFormat): Promise<string> {
+	const command = parseCommandLine(['--snapshot', '--format', format, '--duration', '50ms'], {});
+	if (command.kind !== 'run') throw new Error('not a run');
+	const source = await createLiveSource({showQuery: false, resolveContainers: false, startTracer: recordedTracer(events)});
+	const stdout = new PassThrough();
+	let text = '';
+	stdout.on('data', (chunk: Buffer) => {
+		text += chunk.toString('utf8');
+	});
+	const stderr = new PassThrough();
+	stderr.resume();
+	await runSnapshot(command.options, {source, replay: null}, {
+		stdout: stdout as unknown as NodeJS.WriteStream,
+		stderr: stderr as unknown as NodeJS.WriteStream,
+		interrupted: new Promise(() => undefined),
+	});
+	return text;
+}
+
+/** What the HTTP assembler alone counts for the same events. */
+const assemblerHttp2 = (events: readonly CaptureEvent[]): Http2Counters => {
+	const assembler = createHttpAssembler({monotonicNsToEpochMs: ns => ns / 1e6, keepQuery: false});
+	assembler.push(events);
+	return assembler.http2Counters();
+};
+
+const grpcClient = loadH2Fixture('grpc.client').events;
+const http2Views: ReadonlyArray<readonly [string, readonly CaptureEvent[]]> = [
+	['node.server', loadH2Fixture('node.server').events], // a reset stream
+	['grpc.client joined late', joinedLate(grpcClient, 3)], // calls whose path went by before the capture
+	['grpc.client cut to 200 bytes a syscall', truncateTo(grpcClient, 200)], // header blocks lost
+	['big.client cut to 200 bytes a syscall', truncateTo(loadH2Fixture('big.client').events, 200)], // HTTP/2 seen, no stream made an exchange
+];
+
+const http2Line = (counters: Http2Counters): string =>
+	`HTTP/2: ${counters.streams} stream${counters.streams === 1 ? '' : 's'}, ${counters.resets} reset, ${counters.joinedLate} joined late, `
+	+ `${counters.headerBlocksLost} header block${counters.headerBlocksLost === 1 ? '' : 's'} lost`;
+
+test('a live snapshot of recorded HTTP/2 carries the assembler\'s HTTP/2 counters, in json and as a markdown line', async t => {
+	let seen = {streams: 0, resets: 0, joinedLate: 0, headerBlocksLost: 0};
+	for (const [name, events] of http2Views) {
+		const expected = assemblerHttp2(events);
+		t.true(Object.values(expected).some(count => count > 0), `${name}: the fixture went through the HTTP/2 path`);
+		seen = {
+			streams: seen.streams + expected.streams,
+			resets: seen.resets + expected.resets,
+			joinedLate: seen.joinedLate + expected.joinedLate,
+			headerBlocksLost: seen.headerBlocksLost + expected.headerBlocksLost,
+		};
+
+		const report = JSON.parse(await liveSnapshot(events, 'json')) as Report;
+		t.deepEqual(schemaErrors(schema, report), [], name);
+		t.deepEqual(report.capture.http2, {...expected}, name);
+
+		const summary = (await liveSnapshot(events, 'markdown')).split('\n\n')[0]!.split('  \n');
+		t.deepEqual(summary.filter(line => line.startsWith('HTTP/2:')), [http2Line(expected)], name);
+	}
+
+	// Every counter is non-zero in some view: a field carried to the wrong name would show.
+	t.true(seen.streams > 0 && seen.resets > 0 && seen.joinedLate > 0 && seen.headerBlocksLost > 0, JSON.stringify(seen));
+	t.true(assemblerHttp2(http2Views[0]![1]).streams > 0);
+});
+
+test('a live snapshot of recorded HTTP/1 has HTTP/2 counters of zero and no HTTP/2 line; a replay has none', async t => {
+	const events = loadFixture('node-keepalive.server').events;
+	const expected = assemblerHttp2(events);
+	t.deepEqual(expected, {streams: 0, resets: 0, joinedLate: 0, headerBlocksLost: 0});
+	const report = JSON.parse(await liveSnapshot(events, 'json')) as Report;
+	t.true(report.totals.count > 0, 'the HTTP/1 exchanges were counted');
+	t.deepEqual(report.capture.http2, {...expected});
+	t.false((await liveSnapshot(events, 'markdown')).includes('HTTP/2:'));
+	t.false((await liveSnapshot(events, 'table')).includes('HTTP/2:'));
+	// No live capture: null, and no line either.
+	t.is(buildReport(snapshot(rows), meta()).capture.http2, null);
+	t.false(render('markdown').includes('HTTP/2:'));
 });

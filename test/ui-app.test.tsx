@@ -509,6 +509,7 @@ test('capture health: drops stand out, counters come from the source', async t =
 		kernel: {records: 5000, ringbufDrops: 12, truncated: 900, readFaults: 1, conns: 4, skippedChunks: 0, notHttpConns: 0, argsFull: 3, filteredConns: 0, tlsConns: 0, tlsUnbound: 0, tlsNotHttp: 0},
 		userspaceDrops: 2,
 		http: {parseErrors: 7, unpaired: 5, truncated: 4},
+		http2: null,
 		tls: null,
 	});
 	screen.clock.now += 1000;

@@ -5,7 +5,7 @@
 import {createAggregator} from '../aggregate/index.js';
 import type {ViewOptions} from '../aggregate/types.js';
 import {renderReport, type ReportMeta} from '../report/index.js';
-import {captureCountersOf, tlsOf} from '../ui/capture-counters.js';
+import {captureCountersOf, http2Of, tlsOf} from '../ui/capture-counters.js';
 import {sanitize} from '../ui/sanitize.js';
 import type {OpenedSource} from './open-source.js';
 import type {Options} from './options.js';
@@ -73,7 +73,8 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 	await source.stop();
 
 	const nowMs = replay ? replay.captureNowMs() : endedAtMs;
-	aggregator.setCaptureCounters(captureCountersOf(source.health()), nowMs);
+	const health = source.health();
+	aggregator.setCaptureCounters(captureCountersOf(health), nowMs);
 	const view = reportView(options);
 	const snapshot = aggregator.snapshot(view, nowMs);
 	// A recording's period is its own clock's: first exchange to where the replay stopped.
@@ -83,7 +84,8 @@ export async function runSnapshot(options: Options, opened: OpenedSource, io: Sn
 		startedAtMs: replay ? replayStartMs : startedAtMs,
 		durationMs: replay ? nowMs - replayStartMs : endedAtMs - startedAtMs,
 		showQuery: options.showQuery,
-		tls: tlsOf(source.health()),
+		tls: tlsOf(health),
+		http2: http2Of(health),
 	};
 
 	const warnings = replay?.warnings() ?? [];

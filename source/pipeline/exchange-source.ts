@@ -1,6 +1,7 @@
 // Where exchanges come from: live capture, a replayed NDJSON file, or the demo.
 // The live view and the snapshot report consume this and nothing below it.
 
+import type {Http2Counters} from '../http/assembler.js';
 import type {Exchange, HttpCounters} from '../http/exchange.js';
 import type {KernelCounters} from '../capture/events.js';
 import type {TlsProbeStatus} from '../capture/tls-probes.js';
@@ -10,6 +11,7 @@ export type SourceHealth = {
 	readonly kernel: KernelCounters | null; // null when not tracing
 	readonly userspaceDrops: number; // batches the addon could not hand to JS
 	readonly http: HttpCounters;
+	readonly http2: Http2Counters | null; // HTTP/2 streams seen and given up; null when not tracing
 	readonly tls: TlsProbeStatus | null; // null when not tracing, or with --no-tls
 };
 

@@ -3,7 +3,7 @@
 
 import {CaptureError} from '../capture/capture-error.js';
 import {createContainerResolver} from '../capture/containers.js';
-import {startTracer, type EventSink, type Tracer} from '../capture/tracer.js';
+import {startTracer, type EventSink, type Tracer, type TracerOptions} from '../capture/tracer.js';
 import {createHttpAssembler} from '../http/assembler.js';
 import type {Exchange} from '../http/exchange.js';
 import type {ExchangeSource, SourceHealth, SourceState} from './exchange-source.js';
@@ -18,6 +18,8 @@ export type LiveSourceOptions = {
 	readonly resolveContainers?: boolean; // default true
 	readonly ringBytes?: number;
 	readonly tls?: boolean; // default true: HTTPS plaintext from uprobes on the TLS libraries
+	/** The tracer to run; the real one (BPF) unless a test passes another that hands over recorded events. */
+	readonly startTracer?: (options: TracerOptions, sink: EventSink) => Tracer;
 };
 
 /** Milliseconds between sweeps of idle connection state. */
@@ -75,6 +77,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 			kernel: tracer?.counters() ?? null,
 			userspaceDrops: drain?.droppedRecords ?? 0,
 			http: assembler.counters(),
+			http2: assembler.http2Counters(),
 			tls: tracer?.tls() ?? null,
 		};
 	};
@@ -98,7 +101,7 @@ export async function createLiveSource(options: LiveSourceOptions): Promise<Exch
 			}
 
 			sink = deliver;
-			tracer = startTracer(
+			tracer = (options.startTracer ?? startTracer)(
 				{pids: options.pids, comms: options.comms, ports: options.ports, ringBytes: options.ringBytes, tls: options.tls},
 				onEvents,
 			);

@@ -156,7 +156,7 @@ export function createReplaySource(path: string, options: ReplayOptions = {}): R
 		},
 		state: () => state,
 		health(): SourceHealth {
-			return {events: 0, kernel: null, userspaceDrops: 0, http: {parseErrors: badLines, unpaired: 0, truncated: 0}, tls: null};
+			return {events: 0, kernel: null, userspaceDrops: 0, http: {parseErrors: badLines, unpaired: 0, truncated: 0}, http2: null, tls: null};
 		},
 		finished,
 		async stop() {

@@ -114,6 +114,13 @@ export function summaryLines(report: Report): string[] {
 			+ `${tls.lost} lost`);
 	}
 
+	// Only where HTTP/2 was seen: streams that made exchanges, or that were reset or lost their headers.
+	if (capture.http2 && Object.values(capture.http2).some(count => count > 0)) {
+		const {http2} = capture;
+		lines.push(`HTTP/2: ${http2.streams} stream${http2.streams === 1 ? '' : 's'}, ${http2.resets} reset, `
+			+ `${http2.joinedLate} joined late, ${http2.headerBlocksLost} header block${http2.headerBlocksLost === 1 ? '' : 's'} lost`);
+	}
+
 	if (report.endpoints.length < totals.rows) {
 		lines.push(`showing ${report.endpoints.length} of ${totals.rows} rows`);
 	}

@@ -10,7 +10,7 @@ import {formatTable} from './table.js';
 export type ReportFormat = 'table' | 'json' | 'csv' | 'markdown';
 export const reportFormats: readonly ReportFormat[] = ['table', 'json', 'csv', 'markdown'];
 
-export type {Report, ReportEndpoint, ReportMeta} from './model.js';
+export type {Report, ReportEndpoint, ReportHttp2, ReportMeta} from './model.js';
 export {buildReport} from './model.js';
 
 export type RenderOptions = {

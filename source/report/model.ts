@@ -40,6 +40,14 @@ export type ReportTls = {
 	readonly lost: number; // TLS reads and writes whose plaintext could not be tied to a connection
 };
 
+/** What the HTTP/2 path made of a live capture; its losses are also in the capture's truncated, parseErrors and unpaired. */
+export type ReportHttp2 = {
+	readonly streams: number; // exchanges made from HTTP/2 streams
+	readonly resets: number; // streams reset before their response ended (also unpaired)
+	readonly joinedLate: number; // exchanges whose path is unknown: the connection was joined after its headers went by
+	readonly headerBlocksLost: number; // header blocks not captured whole or not decodable (also truncated or parse errors)
+};
+
 export type Report = {
 	readonly version: 1;
 	readonly startedAt: string; // ISO-8601
@@ -52,6 +60,7 @@ export type Report = {
 		readonly parseErrors: number;
 		readonly unpaired: number;
 		readonly tls: ReportTls | null; // null: no live capture, or --no-tls
+		readonly http2: ReportHttp2 | null; // null: no live capture
 	};
 	readonly totals: {
 		readonly count: number;
@@ -69,6 +78,7 @@ export type ReportMeta = {
 	readonly durationMs: number; // the report's period: what ratePerSec divides by
 	readonly showQuery: boolean;
 	readonly tls?: ReportTls | null;
+	readonly http2?: ReportHttp2 | null;
 };
 
 // Three decimals of a millisecond is a microsecond: finer digits are histogram noise.
@@ -138,6 +148,7 @@ export function buildReport(snapshot: Snapshot, meta: ReportMeta): Report {
 			parseErrors: totals.capture.parseErrors,
 			unpaired: totals.capture.unpaired,
 			tls: meta.tls ?? null,
+			http2: meta.http2 ?? null,
 		},
 		totals: {
 			count: totals.count,

@@ -2,7 +2,7 @@
 
 import type {CaptureCounters} from '../aggregate/types.js';
 import type {SourceHealth} from '../pipeline/exchange-source.js';
-import type {ReportTls} from '../report/model.js';
+import type {ReportHttp2, ReportTls} from '../report/model.js';
 
 /**
  * Dropped: records the ring buffer had no room for, syscalls missed because
@@ -30,4 +30,14 @@ export function tlsOf(health: SourceHealth): ReportTls | null {
 
 	const {hooked, failed, skipped} = health.tls;
 	return {...hooked, failed, skipped, lost: health.kernel?.tlsUnbound ?? 0};
+}
+
+/** The HTTP/2 path's counters for a report; null without a live capture. */
+export function http2Of(health: SourceHealth): ReportHttp2 | null {
+	if (!health.http2) {
+		return null;
+	}
+
+	const {streams, resets, joinedLate, headerBlocksLost} = health.http2;
+	return {streams, resets, joinedLate, headerBlocksLost};
 }

@@ -113,7 +113,7 @@ export type RecordedSource = ExchangeSource & {
 	setHealth(health: SourceHealth): void;
 };
 
-export const quietHealth: SourceHealth = {events: 0, kernel: null, userspaceDrops: 0, http: {parseErrors: 0, unpaired: 0, truncated: 0}, tls: null};
+export const quietHealth: SourceHealth = {events: 0, kernel: null, userspaceDrops: 0, http: {parseErrors: 0, unpaired: 0, truncated: 0}, http2: null, tls: null};
 
 /**
  * A source that hands over recorded exchanges in batches, as a replay does,
