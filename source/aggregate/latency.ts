@@ -186,20 +186,14 @@ export class LatencySketch {
 		this.max = Math.max(this.max, other.max);
 	}
 
-	/** Empty again and dense, with room for keys low to high: the scratch sketch rows are added up in. */
-	clear(low: number, high: number): void {
+	/** Empty again and dense, keeping its array (which spans most rows' keys after a few): the scratch sketch rows are added up in. */
+	clear(): void {
 		if (this.pairs === null && this.maxKey >= this.minKey) {
 			this.bins.fill(0, this.minKey - this.offset, this.maxKey - this.offset + 1);
 		}
 		this.pairs = null;
 		this.minKey = Infinity;
 		this.maxKey = -Infinity;
-		if (high >= low) {
-			// Its buckets only grow, so that a row after a wider one needs no new array.
-			this.extend(Math.min(low, this.offset), Math.max(high, this.offset + this.bins.length - 1));
-			this.minKey = low;
-			this.maxKey = high;
-		}
 		this.zeroCount = 0;
 		this.count = 0;
 		this.sum = 0;
@@ -218,13 +212,7 @@ const scratch = new LatencySketch();
 
 /** The sketches added up in the scratch sketch (good until the next call). */
 function together(sketches: readonly LatencySketch[]): LatencySketch {
-	let low = Infinity;
-	let high = -Infinity;
-	for (const sketch of sketches) {
-		low = Math.min(low, sketch.minKey);
-		high = Math.max(high, sketch.maxKey);
-	}
-	scratch.clear(low, high);
+	scratch.clear();
 	for (const sketch of sketches) {
 		scratch.merge(sketch);
 	}
@@ -331,7 +319,7 @@ export type LatencyBucket = {upToMs: number; count: number};
  */
 export function latencyHistogram(sketches: readonly LatencySketch[]): LatencyBucket[] {
 	const merged = new LatencySketch();
-	merged.clear(Infinity, -Infinity); // dense, to read bucket by bucket
+	merged.clear(); // dense, to read bucket by bucket
 	merged.merge(together(sketches));
 	if (merged.count === 0) {
 		return [];
