@@ -306,28 +306,33 @@ test('one sketch read in place gives the quantiles of the same sketch combined w
 
 test('the bucket walk and the merge give exactly the quantiles of the library\'s own DDSketch fed the same values', (t) => {
 	// getValueAtQuantile is @datadog/sketches-js's rule, independent of the walk
-	// here (from the top bucket down, the zero bucket).
+	// here (from the top bucket down, the zero bucket). The values are dealt to
+	// 1-12 sketches: some stay sparse, some pass 128 buckets and turn dense,
+	// some turn dense while merged, and more than eight are added up first.
 	const random = seeded(5);
 	for (let round = 0; round < 2000; round++) {
-		const size = 1 + Math.floor(random() ** 2 * 300);
+		const size = 1 + Math.floor(random() ** 2 * (round % 4 === 0 ? 2000 : 300));
 		const zeroShare = random() < 0.3 ? random() : 0;
 		const spread = random() * 8;
-		const halves = [new LatencySketch(), new LatencySketch()];
+		const parts = Array.from({length: 1 + Math.floor(random() * 12)}, () => new LatencySketch());
 		const library = new DDSketch({relativeAccuracy: LATENCY_RELATIVE_ERROR});
 		for (let i = 0; i < size; i++) {
 			const ms = random() < zeroShare ? 0 : Math.exp(random() * spread) * 0.01;
-			record(halves[i % 2]!, ms);
+			record(parts[i % parts.length]!, ms);
 			library.accept(ms);
 		}
 		const whole = new LatencySketch();
-		whole.merge(halves[0]!);
-		whole.merge(halves[1]!);
-		const expected = (q: number): number => Math.min(library.max, Math.max(library.min, library.getValueAtQuantile(q)!));
-		for (const [how, summary] of [['merged in a tick', summarizeLatency(halves)], ['one sketch', summarizeLatency([whole])]] as const) {
-			t.is(summary.p50, expected(0.5), `${how}, round ${round}`);
-			t.is(summary.p90, expected(0.9), `${how}, round ${round}`);
-			t.is(summary.p99, expected(0.99), `${how}, round ${round}`);
+		for (const part of parts) {
+			whole.merge(part);
 		}
+		const expected = (q: number): number => Math.min(library.max, Math.max(library.min, library.getValueAtQuantile(q)!));
+		for (const [how, summary] of [['merged in a tick', summarizeLatency(parts)], ['one sketch', summarizeLatency([whole])]] as const) {
+			const label = `${how}, round ${round}, ${parts.length} sketches`;
+			t.is(summary.p50, expected(0.5), label);
+			t.is(summary.p90, expected(0.9), label);
+			t.is(summary.p99, expected(0.99), label);
+		}
+		t.is(latencyP99(parts), expected(0.99), `p99 alone, round ${round}`);
 	}
 });
 
