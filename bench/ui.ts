@@ -32,6 +32,7 @@ import {startChild} from '../test/helpers/processes.js';
 import {hasTmux, startTmux} from '../test/helpers/tmux.js';
 import {makeExchange, recordedSource} from '../test/helpers/ui-exchanges.js';
 import {startNodeServer, wrk} from './servers.js';
+import {KeyboardStdin} from '../test/helpers/keyboard-stdin.js';
 
 const run = promisify(execFile);
 const repository = new URL('..', import.meta.url).pathname;
@@ -77,30 +78,6 @@ const percentile = (values: readonly number[], p: number): number => {
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
 
 type Mounted = {press(key: string): void; frames(): number; unmount(): void};
-
-/** An input stream as Ink reads a terminal's (as ink-testing-library's). */
-class KeyboardStdin extends EventEmitter {
-	readonly isTTY = true;
-	private data: string | null = null;
-	press(key: string): void {
-		this.data = key;
-		this.emit('readable');
-		this.emit('data', key);
-	}
-
-	read(): string | null {
-		const {data} = this;
-		this.data = null;
-		return data;
-	}
-
-	setEncoding(): void {}
-	setRawMode(): void {}
-	resume(): void {}
-	pause(): void {}
-	ref(): void {}
-	unref(): void {}
-}
 
 /**
  * The view as the CLI draws it: through its screen (source/ui/screen.ts) when

@@ -12,6 +12,7 @@ import {createAggregator} from '../source/aggregate/index.js';
 import {App} from '../source/ui/app.js';
 import {createScreen} from '../source/ui/screen.js';
 import {recordedSource, threeEndpoints, traffic} from './helpers/ui-exchanges.js';
+import {KeyboardStdin} from './helpers/keyboard-stdin.js';
 
 const test = anyTest.serial;
 
@@ -70,29 +71,6 @@ class LineTerminal extends EventEmitter {
 	text(): string {
 		return this.lines.map(line => line.replaceAll(sgr, '').trimEnd()).join('\n').trimEnd();
 	}
-}
-
-class KeyboardStdin extends EventEmitter {
-	readonly isTTY = true;
-	private data: string | null = null;
-	press(key: string): void {
-		this.data = key;
-		this.emit('readable');
-		this.emit('data', key);
-	}
-
-	read(): string | null {
-		const {data} = this;
-		this.data = null;
-		return data;
-	}
-
-	setEncoding(): void {}
-	setRawMode(): void {}
-	resume(): void {}
-	pause(): void {}
-	ref(): void {}
-	unref(): void {}
 }
 
 const exchanges = traffic(threeEndpoints, startMs, startMs + recordedMs);

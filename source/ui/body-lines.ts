@@ -48,7 +48,8 @@ export function blockLines(lines: readonly Line[], color: boolean, width: number
 	return lines.map(line => bodyLine(line, color, width));
 }
 
-type Table = {
+/** What the table shows: table.tsx draws the same through Ink. */
+export type TableView = {
 	readonly rows: readonly Row[];
 	readonly layout: Layout;
 	readonly sort: Sort;
@@ -79,7 +80,7 @@ function rowLine(row: Row, layout: Layout, color: boolean, width: number, select
 }
 
 /** The table as table.tsx draws it: the title line, then one line per visible row, the selected one in inverse video. */
-export function tableLines({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: Table): string[] {
+export function tableLines({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: TableView): string[] {
 	const visible = rows.slice(scrollTop, scrollTop + pageSize);
 	const lines = [bodyLine([{text: headerText(layout, sort), tone: 'plain'}], color, width, true, true)];
 	if (visible.length === 0) {

@@ -2,25 +2,11 @@
 // in inverse video and marked with `>` (which survives --no-color).
 
 import {Box, Text} from 'ink';
-import type {Row, Sort} from '../aggregate/types.js';
-import type {Layout} from './column-layout.js';
+import type {TableView} from './body-lines.js';
 import {SegmentsLine} from './segments-line.js';
 import {headerText, rowSegments} from './table-line.js';
 
-type Props = {
-	readonly rows: readonly Row[];
-	readonly layout: Layout;
-	readonly sort: Sort;
-	readonly selected: number;
-	readonly scrollTop: number;
-	readonly pageSize: number;
-	readonly color: boolean;
-	/** The terminal's width. */
-	readonly width: number;
-	readonly emptyText: string;
-};
-
-export function Table({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: Props) {
+export function Table({rows, layout, sort, selected, scrollTop, pageSize, color, width, emptyText}: TableView) {
 	const visible = rows.slice(scrollTop, scrollTop + pageSize);
 	return (
 		<Box flexDirection="column" flexShrink={0}>
